@@ -1,0 +1,262 @@
+//! `cargo modgen call <Service>/<Method> '<json>'`: resolve the service through the
+//! directory, learn its schema from the module (server reflection), call it, print JSON.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use http::uri::PathAndQuery;
+use prost_reflect::{DynamicMessage, MethodDescriptor, SerializeOptions};
+use tokio_stream::StreamExt;
+use tonic::Status;
+use tonic::client::Grpc;
+use tonic::transport::Channel;
+
+use modgen_runtime::client::{ClientOptions, connect};
+use modgen_runtime::context::CallContext;
+use modgen_runtime::directory::DirectoryClient;
+
+use super::dynamic_codec::DynamicCodec;
+use super::reflection::descriptor_pool_for;
+
+/// What `call` was asked to do, already parsed by the CLI.
+pub struct CallRequest {
+    /// `pkg.Service/Method`.
+    pub target: String,
+    /// The request as JSON: an object, or for client-streaming and bidi calls an array
+    /// of objects sent one by one.
+    pub json: String,
+    pub directory: Option<String>,
+    /// Skip the directory and call this endpoint.
+    pub endpoint: Option<String>,
+    pub timeout: Duration,
+}
+
+/// A failed call: what to print on stderr. Remote errors keep their gRPC code and message.
+#[derive(Debug)]
+pub enum CallError {
+    Usage(String),
+    Remote(Status),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Usage(message) => f.write_str(message),
+            CallError::Remote(status) => write!(
+                f,
+                "{} ({}): {}",
+                code_name(status.code()),
+                status.code() as i32,
+                status.message()
+            ),
+        }
+    }
+}
+
+impl From<Status> for CallError {
+    fn from(status: Status) -> Self {
+        CallError::Remote(status)
+    }
+}
+
+/// Runs the call and writes each response to `out` as pretty JSON, one after another.
+pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<(), CallError> {
+    let (service, method_name) = split_target(&request.target)?;
+    let endpoint = match &request.endpoint {
+        Some(endpoint) => endpoint.clone(),
+        None => {
+            let directory = request.directory.as_deref().ok_or_else(|| {
+                CallError::Usage(
+                    "no directory to resolve through: pass --directory URI, set \
+                     MODGEN_DIRECTORY_ENDPOINT, or start the workspace with `cargo modgen run`"
+                        .to_owned(),
+                )
+            })?;
+            let client = DirectoryClient::connect(directory).await.map_err(|error| {
+                CallError::Usage(format!("cannot reach the directory at {directory}: {error}"))
+            })?;
+            client.resolve(service).await?
+        }
+    };
+    let options = ClientOptions::default();
+    let channel = connect(&endpoint, &options)
+        .await
+        .map_err(|error| CallError::Usage(format!("cannot connect to {endpoint}: {error}")))?;
+
+    let pool = descriptor_pool_for(channel.clone(), service)
+        .await
+        .map_err(|error| CallError::Usage(format!("{endpoint}: {error}")))?;
+    let service_descriptor = pool.get_service_by_name(service).ok_or_else(|| {
+        CallError::Usage(format!("{endpoint} does not describe service '{service}'"))
+    })?;
+    let method = service_descriptor
+        .methods()
+        .find(|method| method.name() == method_name)
+        .ok_or_else(|| {
+            let known: Vec<String> = service_descriptor
+                .methods()
+                .map(|method| method.name().to_owned())
+                .collect();
+            CallError::Usage(format!(
+                "service '{service}' has no method '{method_name}' (it has: {})",
+                known.join(", ")
+            ))
+        })?;
+
+    let messages = parse_messages(&method, &request.json)?;
+    let context = CallContext::new().with_timeout(request.timeout);
+    invoke(channel, &method, messages, &context, out).await
+}
+
+fn split_target(target: &str) -> Result<(&str, &str), CallError> {
+    let (service, method) = target.rsplit_once('/').ok_or_else(|| {
+        CallError::Usage(format!(
+            "'{target}' is not <Service>/<Method>, e.g. oop.calculator.v1.CalculatorService/Add"
+        ))
+    })?;
+    if service.is_empty() || method.is_empty() {
+        return Err(CallError::Usage(format!(
+            "'{target}' is not <Service>/<Method>"
+        )));
+    }
+    Ok((service, method))
+}
+
+/// Client-streaming and bidi methods take a JSON array (one message per element); the
+/// others take exactly one object.
+fn parse_messages(method: &MethodDescriptor, json: &str) -> Result<Vec<DynamicMessage>, CallError> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|error| CallError::Usage(format!("the request is not JSON: {error}")))?;
+    let values = match value {
+        serde_json::Value::Array(values) if method.is_client_streaming() => values,
+        value if method.is_client_streaming() => vec![value],
+        serde_json::Value::Array(_) => {
+            return Err(CallError::Usage(format!(
+                "{} takes one request object, not an array",
+                method.full_name()
+            )));
+        }
+        value => vec![value],
+    };
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            DynamicMessage::deserialize(method.input(), value).map_err(|error| {
+                let at = if method.is_client_streaming() {
+                    format!(" (element {index})")
+                } else {
+                    String::new()
+                };
+                CallError::Usage(format!(
+                    "the request does not match {}{at}: {error}",
+                    method.input().full_name()
+                ))
+            })
+        })
+        .collect()
+}
+
+async fn invoke(
+    channel: Channel,
+    method: &MethodDescriptor,
+    mut messages: Vec<DynamicMessage>,
+    context: &CallContext,
+    out: &mut dyn std::io::Write,
+) -> Result<(), CallError> {
+    let path = PathAndQuery::from_str(&format!(
+        "/{}/{}",
+        method.parent_service().full_name(),
+        method.name()
+    ))
+    .map_err(|error| CallError::Usage(format!("invalid method path: {error}")))?;
+    let codec = DynamicCodec::new(method.output());
+    let mut grpc = Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|error| Status::unavailable(format!("the module is not ready: {error}")))?;
+
+    match (method.is_client_streaming(), method.is_server_streaming()) {
+        (false, false) => {
+            let request = context.to_request(messages.remove(0));
+            let response = grpc.unary(request, path, codec).await?;
+            print_message(out, &response.into_inner())
+        }
+        (false, true) => {
+            let request = context.to_request(messages.remove(0));
+            let mut stream = grpc.server_streaming(request, path, codec).await?.into_inner();
+            while let Some(message) = stream.message().await? {
+                print_message(out, &message)?;
+            }
+            Ok(())
+        }
+        (true, false) => {
+            let request = context.to_request(tokio_stream::iter(messages));
+            let response = grpc.client_streaming(request, path, codec).await?;
+            print_message(out, &response.into_inner())
+        }
+        (true, true) => {
+            let request = context.to_request(tokio_stream::iter(messages));
+            let mut stream = grpc.streaming(request, path, codec).await?.into_inner();
+            while let Some(message) = stream.next().await {
+                print_message(out, &message?)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_message(out: &mut dyn std::io::Write, message: &DynamicMessage) -> Result<(), CallError> {
+    // Defaults are printed so a zero sum reads `"sum": "0"`, not `{}`.
+    let options = SerializeOptions::new().skip_default_fields(false);
+    let mut serializer = serde_json::Serializer::pretty(Vec::new());
+    message
+        .serialize_with_options(&mut serializer, &options)
+        .map_err(|error| CallError::Usage(format!("cannot print the response: {error}")))?;
+    let mut text = serializer.into_inner();
+    text.push(b'\n');
+    out.write_all(&text)
+        .map_err(|error| CallError::Usage(format!("cannot write the response: {error}")))
+}
+
+/// The canonical upper-case name of a gRPC code, as in the gRPC spec.
+pub fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "OK",
+        Cancelled => "CANCELLED",
+        Unknown => "UNKNOWN",
+        InvalidArgument => "INVALID_ARGUMENT",
+        DeadlineExceeded => "DEADLINE_EXCEEDED",
+        NotFound => "NOT_FOUND",
+        AlreadyExists => "ALREADY_EXISTS",
+        PermissionDenied => "PERMISSION_DENIED",
+        ResourceExhausted => "RESOURCE_EXHAUSTED",
+        FailedPrecondition => "FAILED_PRECONDITION",
+        Aborted => "ABORTED",
+        OutOfRange => "OUT_OF_RANGE",
+        Unimplemented => "UNIMPLEMENTED",
+        Internal => "INTERNAL",
+        Unavailable => "UNAVAILABLE",
+        DataLoss => "DATA_LOSS",
+        Unauthenticated => "UNAUTHENTICATED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_splits_at_the_last_slash() {
+        let (service, method) = split_target("oop.calculator.v1.CalculatorService/Add").unwrap();
+        assert_eq!(service, "oop.calculator.v1.CalculatorService");
+        assert_eq!(method, "Add");
+    }
+
+    #[test]
+    fn target_without_method_is_a_usage_error() {
+        assert!(matches!(split_target("Calculator"), Err(CallError::Usage(_))));
+        assert!(matches!(split_target("Calculator/"), Err(CallError::Usage(_))));
+    }
+}

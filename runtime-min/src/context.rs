@@ -1,0 +1,209 @@
+//! The call context: what travels with every call between modules, as gRPC metadata.
+//!
+//! One request id follows a request through every hop and comes back on the response, so
+//! the logs of caller and callee can be joined. The deadline travels as `grpc-timeout`
+//! (a relative duration, because the two processes do not share a clock), and each hop
+//! turns it back into an `Instant` when the request arrives.
+
+use std::time::{Duration, Instant};
+
+use tonic::metadata::{MetadataMap, MetadataValue};
+
+/// Metadata key of the request id, echoed on responses.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Metadata key of the calling module's name.
+pub const CALLER_HEADER: &str = "x-modgen-caller";
+/// Metadata key of the W3C trace context, passed through untouched.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+/// The gRPC wire header that carries the deadline.
+pub const GRPC_TIMEOUT_HEADER: &str = "grpc-timeout";
+
+/// Request id, deadline, caller identity and trace context of one call.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    /// `x-request-id`; a fresh UUIDv4 when the caller sent none.
+    pub request_id: String,
+    /// When the caller stops waiting; `None` means no deadline.
+    pub deadline: Option<Instant>,
+    /// `x-modgen-caller`: the module name of the caller, when it said.
+    pub caller: Option<String>,
+    /// W3C `traceparent`, passed through untouched.
+    pub traceparent: Option<String>,
+}
+
+impl CallContext {
+    /// A fresh request id, no deadline, no caller.
+    pub fn new() -> Self {
+        Self {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            deadline: None,
+            caller: None,
+            traceparent: None,
+        }
+    }
+
+    /// Sets the deadline to `timeout` from now (an earlier deadline is replaced too:
+    /// the caller asked for this one explicitly).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.deadline = Instant::now().checked_add(timeout);
+        self
+    }
+
+    pub fn with_caller(mut self, caller: impl Into<String>) -> Self {
+        self.caller = Some(caller.into());
+        self
+    }
+
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = request_id.into();
+        self
+    }
+
+    pub fn with_traceparent(mut self, traceparent: impl Into<String>) -> Self {
+        self.traceparent = Some(traceparent.into());
+        self
+    }
+
+    /// Time left until the deadline (zero once it has passed), `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// True once the deadline has passed.
+    pub fn is_expired(&self) -> bool {
+        self.remaining() == Some(Duration::ZERO)
+    }
+
+    /// Client side: a request carrying this context's metadata and, when there is a
+    /// deadline, its remaining time as `grpc-timeout`.
+    pub fn to_request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        self.inject(request.metadata_mut());
+        if let Some(remaining) = self.remaining() {
+            request.set_timeout(remaining);
+        }
+        request
+    }
+
+    /// Server side: the context the caller sent, with the deadline taken from
+    /// `grpc-timeout` relative to now.
+    pub fn from_request<T>(request: &tonic::Request<T>) -> Self {
+        Self::from_metadata(request.metadata())
+    }
+
+    /// Server side: a response that echoes this context's request id to the caller.
+    pub fn to_response<T>(&self, message: T) -> tonic::Response<T> {
+        let mut response = tonic::Response::new(message);
+        self.echo_request_id(response.metadata_mut());
+        response
+    }
+
+    /// Server side: puts `x-request-id` on response metadata (nothing else: the caller
+    /// already has its own deadline and identity).
+    pub fn echo_request_id(&self, metadata: &mut MetadataMap) {
+        insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
+    }
+
+    /// Writes request id, caller and traceparent into `metadata`. The deadline is not
+    /// written here: `grpc-timeout` belongs to the request (see [`Self::to_request`]).
+    pub fn inject(&self, metadata: &mut MetadataMap) {
+        insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
+        if let Some(caller) = &self.caller {
+            insert_ascii(metadata, CALLER_HEADER, caller);
+        }
+        if let Some(traceparent) = &self.traceparent {
+            insert_ascii(metadata, TRACEPARENT_HEADER, traceparent);
+        }
+    }
+
+    /// Reads the context back from metadata. A missing or unreadable request id gets a
+    /// fresh one, so every call can be logged under some id.
+    pub fn from_metadata(metadata: &MetadataMap) -> Self {
+        let text = |key: &str| {
+            metadata
+                .get(key)
+                .and_then(|value| value.to_str().ok())
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        let deadline = text(GRPC_TIMEOUT_HEADER)
+            .and_then(|value| parse_grpc_timeout(&value))
+            .and_then(|timeout| Instant::now().checked_add(timeout));
+        Self {
+            request_id: text(REQUEST_ID_HEADER).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            deadline,
+            caller: text(CALLER_HEADER),
+            traceparent: text(TRACEPARENT_HEADER),
+        }
+    }
+}
+
+impl Default for CallContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The request id a server echoed on a response, if any.
+pub fn response_request_id(metadata: &MetadataMap) -> Option<&str> {
+    metadata.get(REQUEST_ID_HEADER).and_then(|value| value.to_str().ok())
+}
+
+/// Parses a `grpc-timeout` value: at most 8 ASCII digits and one unit of
+/// `H` (hours), `M` (minutes), `S`, `m` (millis), `u` (micros), `n` (nanos).
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    // Checked first so that splitting off the last byte cannot cut a character.
+    if !value.is_ascii() {
+        return None;
+    }
+    let unit_at = value.len().checked_sub(1)?;
+    let (digits, unit) = value.split_at(unit_at);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    match unit {
+        "H" => Some(Duration::from_secs(amount * 3600)),
+        "M" => Some(Duration::from_secs(amount * 60)),
+        "S" => Some(Duration::from_secs(amount)),
+        "m" => Some(Duration::from_millis(amount)),
+        "u" => Some(Duration::from_micros(amount)),
+        "n" => Some(Duration::from_nanos(amount)),
+        _ => None,
+    }
+}
+
+/// Metadata values must be visible ASCII; a value that is not (a caller name with
+/// non-ASCII letters, say) is dropped with a warning rather than failing the call.
+fn insert_ascii(metadata: &mut MetadataMap, key: &'static str, value: &str) {
+    match MetadataValue::try_from(value) {
+        Ok(value) => {
+            metadata.insert(key, value);
+        }
+        Err(_) => tracing::warn!(key, value, "metadata value is not visible ASCII; not sent"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_units_parse() {
+        assert_eq!(parse_grpc_timeout("2H"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_grpc_timeout("3M"), Some(Duration::from_secs(180)));
+        assert_eq!(parse_grpc_timeout("4S"), Some(Duration::from_secs(4)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("99999999u"), Some(Duration::from_micros(99_999_999)));
+        assert_eq!(parse_grpc_timeout("7n"), Some(Duration::from_nanos(7)));
+    }
+
+    #[test]
+    fn malformed_grpc_timeout_is_ignored() {
+        for bad in ["", "S", "10", "123456789S", "1.5S", "-1S", "10x", "１S"] {
+            assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The client hub: one place where a module finds the clients of the services it calls,
+//! by the trait it codes against (`hub.get::<dyn CalculatorApi>()`), whether the
+//! implementation behind it is local or remote.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+type Entries = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// A type map of `Arc<T>` (usually `Arc<dyn Trait>`), cheap to clone and shared by clones.
+#[derive(Default, Clone)]
+pub struct ClientHub {
+    // `Arc<dyn Trait>` is a fat pointer and not `Any` itself, so each entry boxes the
+    // `Arc<T>`; the key is `TypeId::of::<T>()`, which is why a lookup can downcast back.
+    entries: Arc<RwLock<Entries>>,
+}
+
+impl ClientHub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers `client` as the `T`, replacing any earlier one.
+    pub fn register<T: ?Sized + Send + Sync + 'static>(&self, client: Arc<T>) {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        entries.insert(TypeId::of::<T>(), Box::new(client));
+    }
+
+    /// The registered `T`, if any.
+    pub fn get<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(&TypeId::of::<T>())
+            .and_then(|entry| entry.downcast_ref::<Arc<T>>())
+            .cloned()
+    }
+
+    /// Removes the `T` and returns it.
+    pub fn remove<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .remove(&TypeId::of::<T>())
+            .and_then(|entry| entry.downcast::<Arc<T>>().ok())
+            .map(|boxed| *boxed)
+    }
+
+    pub fn contains<T: ?Sized + Send + Sync + 'static>(&self) -> bool {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries.contains_key(&TypeId::of::<T>())
+    }
+}
+
+impl std::fmt::Debug for ClientHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("ClientHub").field("clients", &entries.len()).finish()
+    }
+}
