@@ -177,12 +177,15 @@ pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
 
 /// Metadata values must be visible ASCII; a value that is not (a caller name with
 /// non-ASCII letters, say) is dropped with a warning rather than failing the call.
+/// `MetadataValue` would take bytes >= 0x80 too, but the receiving side cannot read them
+/// back as text, so they are refused here.
 fn insert_ascii(metadata: &mut MetadataMap, key: &'static str, value: &str) {
+    let visible = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
     match MetadataValue::try_from(value) {
-        Ok(value) => {
-            metadata.insert(key, value);
+        Ok(parsed) if visible => {
+            metadata.insert(key, parsed);
         }
-        Err(_) => tracing::warn!(key, value, "metadata value is not visible ASCII; not sent"),
+        _ => tracing::warn!(key, value, "metadata value is not visible ASCII; not sent"),
     }
 }
 

@@ -3,3 +3,13 @@
 //! Small on purpose: lifecycle, the directory (server, client, registry), heartbeat,
 //! the out-of-process bootstrap, the host that spawns modules, and the client helpers
 //! that generated SDKs call into.
+
+pub mod client;
+pub mod context;
+pub mod directory;
+pub mod heartbeat;
+pub mod host;
+pub mod hub;
+pub mod lifecycle;
+pub mod oop;
+pub mod testing;

@@ -1,0 +1,8 @@
+//! Emitters: pure functions from a checked model to files. One module per output family.
+
+pub mod header;
+mod proto_types;
+mod rust;
+pub mod sdk;
+
+pub use sdk::{RuntimeDep, SdkOptions};

@@ -1,0 +1,146 @@
+//! Shared pieces for emitting Rust with `quote` + `prettyplease` (the syn 2 pair prost and
+//! tonic use, so all generated code is formatted by one printer).
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::header::{with_header, Comment};
+use crate::error::{Error, ErrorKind};
+use crate::model::{MessageRef, Model};
+
+/// An identifier from a name the model made safe (`r#type` becomes a raw identifier).
+pub fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc]` attributes for doc lines, sanitized the way prost sanitizes its own docs
+/// (URLs in angle brackets, stray brackets escaped), so rustdoc and clippy accept them.
+pub fn docs(lines: &[String]) -> TokenStream {
+    let comments = prost_build::Comments {
+        leading: lines.to_vec(),
+        ..Default::default()
+    };
+    let mut rendered = String::new();
+    comments.append_with_indent(0, &mut rendered);
+    let attrs = rendered
+        .lines()
+        .map(|line| line.strip_prefix("///").unwrap_or(line).to_string());
+    quote! { #(#[doc = #attrs])* }
+}
+
+/// Plain doc text (ours, not the proto's), one attribute per line.
+pub fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! { #(#[doc = #lines])* }
+}
+
+/// Inner (`//!`) doc text.
+pub fn inner_doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! { #(#![doc = #lines])* }
+}
+
+/// The Rust type of a request or response, as seen from inside the SDK crate.
+pub fn message_type(message: &MessageRef) -> TokenStream {
+    match message {
+        MessageRef::Unit => quote! { () },
+        MessageRef::WellKnown(name) if name == "StringValue" => quote! { String },
+        MessageRef::WellKnown(name) => {
+            let name = ident(name);
+            quote! { ::prost_types::#name }
+        }
+        MessageRef::Generated {
+            package_module,
+            parents,
+            name,
+        } => {
+            let segments = package_module.iter().chain(parents).map(|m| ident(m));
+            let name = ident(name);
+            quote! { crate::proto:: #(#segments::)* #name }
+        }
+    }
+}
+
+/// Pretty-prints `tokens` as a file with the generated header.
+pub fn file(model: &Model, tokens: TokenStream) -> Result<String, Error> {
+    let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
+        Error::new(ErrorKind::Codegen, format!("internal: generated Rust does not parse: {e}"))
+    })?;
+    let body = prettyplease::unparse(&parsed);
+    Ok(with_header(Comment::Slashes, &model.protos.inputs, &spaced(&body)))
+}
+
+/// prettyplease prints items back to back; a blank line between top-level items (and
+/// before each documented item in an impl or trait) reads like rustfmt'd code.
+fn spaced(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 16);
+    let mut previous = "";
+    for line in body.lines() {
+        let top_level_start = line.starts_with(|c: char| c.is_ascii_alphabetic())
+            || line.starts_with("#[")
+            || line.starts_with("///");
+        let after_open = previous.ends_with('{') || previous.is_empty();
+        let after_attr = previous.trim_start().starts_with("#[")
+            || previous.trim_start().starts_with("///");
+        let same_use_group = use_group(previous).is_some() && use_group(previous) == use_group(line);
+        let prev_is_mod = previous.starts_with("pub mod ") && previous.ends_with(';');
+        let is_mod = line.starts_with("pub mod ") && line.ends_with(';');
+        if !out.is_empty()
+            && (top_level_start || is_member_start(line))
+            && !after_open
+            && !after_attr
+            && !same_use_group
+            && !(prev_is_mod && is_mod)
+        {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = line;
+    }
+    out
+}
+
+/// `use` lines group as rustfmt users write them: std, then other crates, then `crate::`.
+fn use_group(line: &str) -> Option<u8> {
+    let path = line
+        .strip_prefix("pub use ")
+        .or_else(|| line.strip_prefix("use "))?;
+    Some(if path.starts_with("std::") || path.starts_with("core::") {
+        0
+    } else if path.starts_with("crate::") || path.starts_with("super::") {
+        2
+    } else {
+        1
+    })
+}
+
+/// The first line of a documented or attributed member of a trait/impl (4-space indent).
+fn is_member_start(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("    ") else {
+        return false;
+    };
+    !rest.starts_with(' ')
+        && (rest.starts_with("///")
+            || rest.starts_with("#[")
+            || rest.starts_with("fn ")
+            || rest.starts_with("pub fn ")
+            || rest.starts_with("async fn ")
+            || rest.starts_with("pub async fn ")
+            || rest.starts_with("type "))
+}

@@ -1,0 +1,153 @@
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tonic::{Code, Status};
+use tonic::transport::Channel;
+
+use super::ServiceChannels;
+use crate::context::CallContext;
+
+/// A unary call with the context's metadata, the sooner of the context deadline and
+/// `call_timeout`, and retry with backoff on `UNAVAILABLE` only, each try on the next
+/// instance. Other codes are returned at once: the server may have acted on the request.
+/// No try starts, and no backoff sleeps, past the deadline.
+pub async fn call_unary<Req, Resp, F, Fut>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    request: Req,
+    mut call: F,
+) -> Result<Resp, Status>
+where
+    Req: Clone + Send + 'static,
+    F: FnMut(Channel, tonic::Request<Req>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    let service = channels.service_name();
+    let deadline = effective_deadline(ctx, channels.options().call_timeout);
+    let retry = &channels.options().retry;
+    let attempts = retry.attempts();
+    let mut attempt = 1;
+    loop {
+        let remaining = time_left(deadline, service)?;
+        let outcome = match channels.pick().await {
+            Ok(picked) => {
+                let endpoint = picked.endpoint.clone();
+                let request = build_request(ctx, request.clone(), remaining);
+                match bounded(remaining, call(picked.channel, request), service).await {
+                    Ok(response) => return Ok(response.into_inner()),
+                    Err(status) if status.code() == Code::Unavailable => {
+                        channels.report_unavailable(&endpoint);
+                        status
+                    }
+                    Err(status) => return Err(status),
+                }
+            }
+            Err(status) if status.code() == Code::Unavailable => status,
+            Err(status) => return Err(status),
+        };
+        if attempt >= attempts {
+            return Err(gave_up(service, attempts, &outcome));
+        }
+        let wait = retry.backoff(attempt);
+        if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
+            return Err(gave_up(service, attempt, &outcome));
+        }
+        tracing::debug!(service, attempt, ?wait, status = %outcome.message(), "unavailable; retrying");
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// One try, for streaming calls (a stream cannot be replayed). The context deadline bounds
+/// the whole call (`grpc-timeout`); `call_timeout` bounds only the wait for the response,
+/// so a long-lived stream is not cut by a limit meant for unary calls.
+pub async fn call_once<Req, Resp, F, Fut>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    request: Req,
+    call: F,
+) -> Result<Resp, Status>
+where
+    F: FnOnce(Channel, tonic::Request<Req>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    let service = channels.service_name();
+    let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
+    let remaining = time_left(response_deadline, service)?;
+    let picked = channels.pick().await?;
+    let request = ctx.to_request(request);
+    match bounded(remaining, call(picked.channel, request), service).await {
+        Ok(response) => Ok(response.into_inner()),
+        Err(status) => {
+            if status.code() == Code::Unavailable {
+                channels.report_unavailable(&picked.endpoint);
+            }
+            Err(status)
+        }
+    }
+}
+
+fn effective_deadline(ctx: &CallContext, call_timeout: Option<Duration>) -> Option<Instant> {
+    let from_timeout = call_timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+    match (ctx.deadline, from_timeout) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `None` means no deadline; an expired deadline is `DEADLINE_EXCEEDED` before any I/O.
+fn time_left(deadline: Option<Instant>, service: &str) -> Result<Option<Duration>, Status> {
+    match deadline.map(|deadline| deadline.saturating_duration_since(Instant::now())) {
+        Some(Duration::ZERO) => Err(deadline_exceeded(service)),
+        left => Ok(left),
+    }
+}
+
+fn build_request<Req>(ctx: &CallContext, message: Req, remaining: Option<Duration>) -> tonic::Request<Req> {
+    let mut request = tonic::Request::new(message);
+    ctx.inject(request.metadata_mut());
+    // The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
+    if let Some(remaining) = remaining {
+        request.set_timeout(remaining);
+    }
+    request
+}
+
+/// The client enforces the deadline itself as well: a server that ignores
+/// `grpc-timeout` (or a connect that hangs) must not hold the caller past it.
+async fn bounded<T>(
+    remaining: Option<Duration>,
+    call: impl Future<Output = Result<T, Status>>,
+    service: &str,
+) -> Result<T, Status> {
+    let Some(remaining) = remaining else {
+        return call.await;
+    };
+    let deadline = Instant::now() + remaining;
+    match tokio::time::timeout(remaining, call).await {
+        Err(_elapsed) => Err(deadline_exceeded(service)),
+        // tonic's server answers an expired `grpc-timeout` with CANCELLED ("Timeout
+        // expired"), and its timer can beat ours by a hair. The caller asked for a
+        // deadline, so it gets the code the gRPC spec gives that case.
+        Ok(Err(status)) if status.code() == Code::Cancelled && Instant::now() + SERVER_TIMER_SLACK >= deadline => {
+            Err(deadline_exceeded(service))
+        }
+        Ok(result) => result,
+    }
+}
+
+/// How early the server's deadline timer may fire compared with ours: it rounds
+/// `grpc-timeout` and starts its clock a network hop later, so this only has to cover
+/// scheduling jitter.
+const SERVER_TIMER_SLACK: Duration = Duration::from_millis(50);
+
+fn deadline_exceeded(service: &str) -> Status {
+    Status::deadline_exceeded(format!("call to service '{service}' exceeded its deadline"))
+}
+
+fn gave_up(service: &str, attempts: u32, last: &Status) -> Status {
+    Status::unavailable(format!(
+        "service '{service}' unavailable after {attempts} attempt(s): {}",
+        last.message()
+    ))
+}

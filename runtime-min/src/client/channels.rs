@@ -1,0 +1,164 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tonic::transport::Channel;
+
+use super::{ClientOptions, connect::endpoint};
+use crate::directory::Resolver;
+
+/// How long a resolved endpoint list is used before asking the directory again, so
+/// instances that started since are picked too. Matches the default heartbeat interval:
+/// the directory's view changes no faster than that.
+const REFRESH_AFTER: Duration = Duration::from_secs(5);
+
+/// The instance a call goes to.
+#[derive(Clone, Debug)]
+pub struct Picked {
+    pub channel: Channel,
+    /// `http://host:port`, to hand back to [`ServiceChannels::report_unavailable`].
+    pub endpoint: String,
+}
+
+/// The channels behind one service: resolved through a [`Resolver`], one lazily
+/// connected `Channel` per endpoint, picked round-robin. An endpoint reported unavailable
+/// is forgotten; once none is left the service is resolved again.
+#[derive(Clone)]
+pub struct ServiceChannels {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    service_name: String,
+    options: ClientOptions,
+    source: Source,
+    state: Mutex<State>,
+}
+
+enum Source {
+    Resolver(Arc<dyn Resolver>),
+    /// One channel given by the caller; never resolved, never forgotten.
+    Fixed(Picked),
+}
+
+#[derive(Default)]
+struct State {
+    endpoints: Vec<String>,
+    channels: HashMap<String, Channel>,
+    next: usize,
+    resolved_at: Option<Instant>,
+}
+
+impl State {
+    fn is_fresh(&self) -> bool {
+        !self.endpoints.is_empty() && self.resolved_at.is_some_and(|at| at.elapsed() < REFRESH_AFTER)
+    }
+}
+
+impl ServiceChannels {
+    pub fn new(service_name: &str, resolver: Arc<dyn Resolver>, options: ClientOptions) -> Self {
+        Self::with_source(service_name, Source::Resolver(resolver), options)
+    }
+
+    /// A fixed channel (tests, in-process loopback, an explicit `--endpoint`).
+    pub fn from_channel(service_name: &str, channel: Channel, options: ClientOptions) -> Self {
+        let picked = Picked {
+            channel,
+            endpoint: format!("fixed channel of '{service_name}'"),
+        };
+        Self::with_source(service_name, Source::Fixed(picked), options)
+    }
+
+    fn with_source(service_name: &str, source: Source, options: ClientOptions) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service_name: service_name.to_owned(),
+                options,
+                source,
+                state: Mutex::new(State::default()),
+            }),
+        }
+    }
+
+    pub fn service_name(&self) -> &str {
+        &self.inner.service_name
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.inner.options
+    }
+
+    /// The next instance, round-robin. `UNAVAILABLE` when the directory knows none.
+    pub async fn pick(&self) -> Result<Picked, tonic::Status> {
+        let resolver = match &self.inner.source {
+            Source::Fixed(picked) => return Ok(picked.clone()),
+            Source::Resolver(resolver) => resolver,
+        };
+        if !self.lock().is_fresh() {
+            // Resolved without the lock held: the resolver is a network call.
+            let endpoints = resolver.resolve_all(&self.inner.service_name).await?;
+            self.replace_endpoints(endpoints);
+        }
+        let mut state = self.lock();
+        while !state.endpoints.is_empty() {
+            let index = state.next % state.endpoints.len();
+            state.next = state.next.wrapping_add(1);
+            let uri = state.endpoints[index].clone();
+            if let Some(channel) = state.channels.get(&uri) {
+                return Ok(Picked {
+                    channel: channel.clone(),
+                    endpoint: uri,
+                });
+            }
+            match endpoint(&uri, &self.inner.options) {
+                Ok(endpoint) => {
+                    let channel = endpoint.connect_lazy();
+                    state.channels.insert(uri.clone(), channel.clone());
+                    return Ok(Picked { channel, endpoint: uri });
+                }
+                Err(error) => {
+                    // A bad entry in the directory must not fail calls that other
+                    // instances can serve.
+                    tracing::warn!(service = %self.inner.service_name, %error, "skipping endpoint");
+                    state.endpoints.remove(index);
+                }
+            }
+        }
+        Err(tonic::Status::unavailable(format!(
+            "no live instance of service '{}' in the directory",
+            self.inner.service_name
+        )))
+    }
+
+    /// Forgets `endpoint` (its channel included) until the directory lists it again.
+    pub fn report_unavailable(&self, endpoint: &str) {
+        if matches!(self.inner.source, Source::Fixed(_)) {
+            return;
+        }
+        let mut state = self.lock();
+        state.endpoints.retain(|known| known != endpoint);
+        state.channels.remove(endpoint);
+    }
+
+    fn replace_endpoints(&self, endpoints: Vec<String>) {
+        let mut state = self.lock();
+        // Connections to instances that are still listed are kept; the rest are closed.
+        state.channels.retain(|uri, _| endpoints.contains(uri));
+        state.endpoints = endpoints;
+        state.resolved_at = Some(Instant::now());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for ServiceChannels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("ServiceChannels")
+            .field("service_name", &self.inner.service_name)
+            .field("endpoints", &state.endpoints)
+            .finish()
+    }
+}

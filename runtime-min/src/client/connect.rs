@@ -1,0 +1,89 @@
+use tonic::transport::{Channel, Endpoint};
+
+use super::ClientOptions;
+
+/// Why no channel could be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("invalid endpoint URI '{uri}': {reason}")]
+    InvalidUri { uri: String, reason: String },
+    #[error("could not connect to '{uri}' after {attempts} attempt(s): {reason}")]
+    Unreachable {
+        uri: String,
+        attempts: u32,
+        reason: String,
+    },
+}
+
+impl From<ConnectError> for tonic::Status {
+    fn from(error: ConnectError) -> Self {
+        match error {
+            ConnectError::InvalidUri { .. } => tonic::Status::invalid_argument(error.to_string()),
+            ConnectError::Unreachable { .. } => tonic::Status::unavailable(error.to_string()),
+        }
+    }
+}
+
+/// The endpoint for `uri` with the options' connect timeout and TCP_NODELAY (small unary
+/// calls would otherwise wait on Nagle's algorithm).
+pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectError> {
+    let endpoint = Endpoint::from_shared(uri.to_owned()).map_err(|error| ConnectError::InvalidUri {
+        uri: uri.to_owned(),
+        reason: error_chain(&error),
+    })?;
+    if !matches!(endpoint.uri().scheme_str(), Some("http" | "https")) || endpoint.uri().host().is_none() {
+        return Err(ConnectError::InvalidUri {
+            uri: uri.to_owned(),
+            reason: "expected http://host:port or https://host:port".to_owned(),
+        });
+    }
+    Ok(endpoint.connect_timeout(options.connect_timeout).tcp_nodelay(true))
+}
+
+/// Connects to one endpoint, retrying with backoff per `options.retry`; each try is
+/// bounded by `options.connect_timeout`.
+pub async fn connect(endpoint_uri: &str, options: &ClientOptions) -> Result<Channel, ConnectError> {
+    let endpoint = endpoint(endpoint_uri, options)?;
+    let attempts = options.retry.attempts();
+    let mut attempt = 1;
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => return Ok(channel),
+            Err(error) if attempt < attempts => {
+                let wait = options.retry.backoff(attempt);
+                tracing::debug!(
+                    uri = endpoint_uri,
+                    attempt,
+                    ?wait,
+                    error = %error_chain(&error),
+                    "connect failed; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Err(error) => {
+                return Err(ConnectError::Unreachable {
+                    uri: endpoint_uri.to_owned(),
+                    attempts,
+                    reason: error_chain(&error),
+                });
+            }
+        }
+    }
+}
+
+/// The display of an error and its sources: a transport error says only "transport
+/// error" at the top; the useful part ("Connection refused") is further down.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
+}

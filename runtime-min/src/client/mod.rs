@@ -1,0 +1,13 @@
+//! Client helpers that generated SDK clients call into: connecting with retry, the
+//! channels behind one service (resolved through the directory, picked round-robin), and
+//! unary calls with context, timeouts and retry on `UNAVAILABLE`.
+
+mod call;
+mod channels;
+mod connect;
+mod options;
+
+pub use call::{call_once, call_unary};
+pub use channels::{Picked, ServiceChannels};
+pub use connect::{ConnectError, connect, endpoint};
+pub use options::{ClientOptions, RetryPolicy};

@@ -1,0 +1,99 @@
+//! Timing and auth of one directory.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use super::AuthMode;
+
+/// Where the directory listens unless told otherwise: loopback, a port the OS picks.
+pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+/// How often modules are expected to heartbeat.
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+/// How long an instance stays resolvable after its last sign of life: three missed
+/// heartbeats, so one lost or late heartbeat never evicts a healthy module.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(15);
+
+#[derive(Clone, Debug)]
+pub struct DirectoryConfig {
+    /// The interval modules should heartbeat at; the host hands it on to the modules it
+    /// spawns. The directory itself only enforces `ttl`.
+    pub heartbeat_interval: Duration,
+    /// An instance silent for longer than this is evicted and no longer resolvable.
+    pub ttl: Duration,
+    /// How often the sweeper drops expired entries; `None` picks `ttl / 4`, at most 1 s.
+    /// Resolve filters expired entries itself, so this bounds memory, not correctness.
+    pub sweep_interval: Option<Duration>,
+    pub auth: AuthMode,
+}
+
+impl DirectoryConfig {
+    /// Default timing (heartbeat 5 s, TTL 15 s) with the given auth. Auth has no default:
+    /// pass `AuthMode::Token(random_token())` or, for tokenless ModKit modules,
+    /// `AuthMode::Disabled`.
+    pub fn new(auth: AuthMode) -> Self {
+        Self {
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            ttl: DEFAULT_TTL,
+            sweep_interval: None,
+            auth,
+        }
+    }
+
+    /// Sets the heartbeat interval and the TTL together, since one only makes sense
+    /// relative to the other.
+    pub fn with_timing(mut self, heartbeat_interval: Duration, ttl: Duration) -> Self {
+        self.heartbeat_interval = heartbeat_interval;
+        self.ttl = ttl;
+        self
+    }
+
+    pub fn effective_sweep_interval(&self) -> Duration {
+        self.sweep_interval
+            .unwrap_or_else(|| (self.ttl / 4).min(Duration::from_secs(1)))
+            .max(Duration::from_millis(1))
+    }
+
+    /// `Err(reason)` for settings under which healthy modules would be evicted or the
+    /// directory could not authenticate anyone.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.heartbeat_interval.is_zero() {
+            return Err("heartbeat_interval must be greater than zero".into());
+        }
+        if self.ttl <= self.heartbeat_interval {
+            return Err(format!(
+                "ttl ({:?}) must be longer than heartbeat_interval ({:?}), or every instance \
+                 would be evicted between two heartbeats",
+                self.ttl, self.heartbeat_interval
+            ));
+        }
+        self.auth.check_usable().map_err(str::to_owned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_five_second_heartbeat_and_fifteen_second_ttl() {
+        let config = DirectoryConfig::new(AuthMode::Disabled);
+        assert_eq!(config.heartbeat_interval, Duration::from_secs(5));
+        assert_eq!(config.ttl, Duration::from_secs(15));
+        assert_eq!(config.effective_sweep_interval(), Duration::from_secs(1));
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn ttl_not_longer_than_heartbeat_is_refused() {
+        let config = DirectoryConfig::new(AuthMode::Disabled)
+            .with_timing(Duration::from_secs(5), Duration::from_secs(5));
+        assert!(config.validate().unwrap_err().contains("ttl"));
+    }
+
+    #[test]
+    fn short_ttl_sweeps_more_often() {
+        let config = DirectoryConfig::new(AuthMode::Disabled)
+            .with_timing(Duration::from_millis(100), Duration::from_millis(300));
+        assert_eq!(config.effective_sweep_interval(), Duration::from_millis(75));
+    }
+}

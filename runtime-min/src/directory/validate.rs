@@ -1,0 +1,247 @@
+//! Input checks, each failing with the wire path of the field it rejects, so a module
+//! author reads `grpc_services[1].endpoint_uri: ...` and knows what to fix.
+
+use std::collections::HashSet;
+
+use super::client::Registration;
+use super::error::{DirectoryError, RESERVED_SERVICE_PREFIX};
+
+const MAX_NAME_LEN: usize = 128;
+const MAX_SERVICE_NAME_LEN: usize = 256;
+const MAX_URI_LEN: usize = 2048;
+const MAX_SERVICES: usize = 64;
+
+pub(super) fn registration(registration: &Registration) -> Result<(), DirectoryError> {
+    module_name(&registration.module)?;
+    instance_id(&registration.instance_id)?;
+    version(&registration.version)?;
+    if registration.services.is_empty() {
+        return Err(DirectoryError::invalid(
+            "grpc_services",
+            "at least one service is required",
+        ));
+    }
+    if registration.services.len() > MAX_SERVICES {
+        return Err(DirectoryError::invalid(
+            "grpc_services",
+            format!("at most {MAX_SERVICES} services per instance"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (index, (name, uri)) in registration.services.iter().enumerate() {
+        let name_field = format!("grpc_services[{index}].service_name");
+        service_name(&name_field, name)?;
+        if !seen.insert(name.as_str()) {
+            return Err(DirectoryError::invalid(
+                name_field,
+                format!("`{name}` is listed twice"),
+            ));
+        }
+        endpoint_uri(&format!("grpc_services[{index}].endpoint_uri"), uri)?;
+    }
+    Ok(())
+}
+
+pub(super) fn module_name(value: &str) -> Result<(), DirectoryError> {
+    identifier("module_name", value, MAX_NAME_LEN, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+    })
+}
+
+/// Any id made of letters, digits and `-_.:`: UUIDs (ModKit's choice), hostnames with a
+/// pid, and the like.
+pub(super) fn instance_id(value: &str) -> Result<(), DirectoryError> {
+    identifier("instance_id", value, MAX_NAME_LEN, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
+    })
+}
+
+/// A protobuf full name: dot-separated identifiers, not under the reserved prefix.
+pub(super) fn service_name(field: &str, value: &str) -> Result<(), DirectoryError> {
+    identifier(field, value, MAX_SERVICE_NAME_LEN, |c| {
+        c.is_ascii_alphanumeric() || c == '_' || c == '.'
+    })?;
+    if value.split('.').any(str::is_empty) {
+        return Err(DirectoryError::invalid(
+            field,
+            format!("{} is not a dotted name (empty segment)", shown(value)),
+        ));
+    }
+    if value.starts_with(RESERVED_SERVICE_PREFIX) {
+        return Err(DirectoryError::ReservedName {
+            field: field.to_owned(),
+            name: value.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn version(value: &str) -> Result<(), DirectoryError> {
+    if value.len() > MAX_NAME_LEN {
+        return Err(DirectoryError::invalid(
+            "version",
+            format!("longer than {MAX_NAME_LEN} bytes"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(DirectoryError::invalid(
+            "version",
+            format!("contains control characters: {}", shown(value)),
+        ));
+    }
+    Ok(())
+}
+
+/// `http(s)://host[:port]` with an optional trailing `/`: the form a channel connects to.
+pub(super) fn endpoint_uri(field: &str, value: &str) -> Result<(), DirectoryError> {
+    let invalid = |reason: String| DirectoryError::invalid(field, reason);
+    if value.is_empty() {
+        return Err(invalid("must not be empty".into()));
+    }
+    if value.len() > MAX_URI_LEN {
+        return Err(invalid(format!("longer than {MAX_URI_LEN} bytes")));
+    }
+    let uri: http::Uri = value
+        .parse()
+        .map_err(|error| invalid(format!("{} is not a URI ({error})", shown(value))))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(invalid(format!(
+                "scheme must be http or https, got `{}`",
+                truncated(other)
+            )));
+        }
+        None => {
+            return Err(invalid(format!(
+                "{} has no scheme; expected http://host:port",
+                shown(value)
+            )));
+        }
+    }
+    let Some(authority) = uri.authority() else {
+        return Err(invalid(format!("{} has no host", shown(value))));
+    };
+    if authority.host().is_empty() {
+        return Err(invalid(format!("{} has no host", shown(value))));
+    }
+    if authority.as_str().contains('@') {
+        return Err(invalid("must not carry user info".into()));
+    }
+    if authority.port_u16() == Some(0) {
+        return Err(invalid("port 0 cannot be connected to".into()));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        return Err(invalid(format!(
+            "{} must not have a path or query; expected http://host:port",
+            shown(value)
+        )));
+    }
+    Ok(())
+}
+
+fn identifier(
+    field: &str,
+    value: &str,
+    max_len: usize,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), DirectoryError> {
+    if value.is_empty() {
+        return Err(DirectoryError::invalid(field, "must not be empty"));
+    }
+    if value.len() > max_len {
+        return Err(DirectoryError::invalid(
+            field,
+            format!("longer than {max_len} bytes"),
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !allowed(*c)) {
+        return Err(DirectoryError::invalid(
+            field,
+            format!("character {bad:?} is not allowed in {}", shown(value)),
+        ));
+    }
+    Ok(())
+}
+
+/// A value quoted for an error message: escaped (no control characters reach a log) and
+/// cut short (no megabyte echoes).
+fn shown(value: &str) -> String {
+    format!("{:?}", truncated(value))
+}
+
+fn truncated(value: &str) -> &str {
+    const MAX_SHOWN: usize = 64;
+    match value.char_indices().nth(MAX_SHOWN) {
+        Some((cut, _)) => &value[..cut],
+        None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(result: Result<(), DirectoryError>) -> String {
+        match result {
+            Err(DirectoryError::InvalidArgument { field, .. }) => field,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn uuid_and_host_style_instance_ids_are_accepted() {
+        assert!(instance_id("0f8fad5b-d9cb-469f-a165-70867728950e").is_ok());
+        assert!(instance_id("node-1.example:4242").is_ok());
+    }
+
+    #[test]
+    fn malformed_instance_ids_are_invalid_argument() {
+        for bad in ["", "a\u{0}b", "line\nbreak", "has space", &"x".repeat(129)] {
+            assert_eq!(field_of(instance_id(bad)), "instance_id", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn endpoint_uris_must_be_http_host_port() {
+        for good in [
+            "http://127.0.0.1:50051",
+            "https://svc.local",
+            "http://[::1]:8080/",
+        ] {
+            assert!(endpoint_uri("e", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "127.0.0.1:50051",
+            "ftp://host:21",
+            "http://",
+            "http://host:0",
+            "http://host:1/path",
+            "http://host:1?q=1",
+            "http://user@host:1",
+            "not a uri",
+        ] {
+            assert_eq!(field_of(endpoint_uri("e", bad)), "e", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn service_names_are_dotted_and_not_reserved() {
+        assert!(service_name("s", "calculator.v1.Calculator").is_ok());
+        assert!(service_name("s", "Calculator").is_ok());
+        for bad in ["", ".a", "a..b", "a.", "a/b", "a-b"] {
+            assert_eq!(field_of(service_name("s", bad)), "s", "{bad:?}");
+        }
+        assert!(matches!(
+            service_name("s", "modgen.directory.Admin"),
+            Err(DirectoryError::ReservedName { .. })
+        ));
+    }
+
+    #[test]
+    fn shown_values_are_escaped_and_bounded() {
+        assert_eq!(shown("a\nb"), "\"a\\nb\"");
+        assert_eq!(shown(&"é".repeat(100)).chars().count(), 66);
+    }
+}

@@ -1,0 +1,383 @@
+//! The host YAML, in ModKit's shape (`modules.<name>.runtime.execution...`) plus three
+//! sections of ours (`directory`, `restart`, `shutdown`), all optional.
+//!
+//! Unknown keys are errors: a misspelt `enviroment` would otherwise start a module without
+//! the variables its author meant to pass, and nothing would say why.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use super::duration;
+
+/// Everything `modgen-host` needs to run: the embedded directory, the modules, and the
+/// restart and shutdown policies. Paths in `modules` are already resolved (`~` expanded,
+/// relative paths joined to the YAML file's directory).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostConfig {
+    pub directory: DirectorySettings,
+    #[serde(deserialize_with = "modules_in_file_order")]
+    pub modules: Vec<ModuleEntry>,
+    pub restart: RestartPolicy,
+    pub shutdown: ShutdownPolicy,
+}
+
+/// The embedded directory the host runs for its modules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectorySettings {
+    /// Loopback by default: the directory trusts whoever can reach it with the token.
+    pub listen: SocketAddr,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub heartbeat_interval: Duration,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub ttl: Duration,
+    pub auth: DirectoryAuth,
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            heartbeat_interval: Duration::from_secs(5),
+            ttl: Duration::from_secs(15),
+            auth: DirectoryAuth::Token,
+        }
+    }
+}
+
+/// Whether registration needs the per-run token the host hands its modules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryAuth {
+    /// A random token per run, in each spawned module's `MODGEN_DIRECTORY_TOKEN`.
+    #[default]
+    Token,
+    /// For ModKit modules, which send no token.
+    Disabled,
+}
+
+/// One `modules.<name>` entry.
+#[derive(Debug, Clone)]
+pub struct ModuleEntry {
+    pub name: String,
+    pub runtime: ModuleRuntime,
+    /// Handed to the module as `MODGEN_MODULE_CONFIG={"config": ...}`; `{}` when absent.
+    pub config: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleRuntime {
+    #[serde(rename = "type")]
+    pub kind: RuntimeKind,
+    pub execution: Execution,
+}
+
+/// Only `oop`: an in-process module is linked into its host binary, there is nothing to spawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeKind {
+    Oop,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Execution {
+    pub executable_path: PathBuf,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The host's own working directory when absent.
+    #[serde(default)]
+    pub working_directory: Option<PathBuf>,
+    #[serde(default, deserialize_with = "environment_scalars")]
+    pub environment: BTreeMap<String, String>,
+}
+
+/// When a crashed module is restarted, and when the host stops trying.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RestartPolicy {
+    /// The host gives up on a module once it has crashed this many times within
+    /// `window` (every earlier crash is followed by a restart, so `5` means one start
+    /// and up to four restarts in any window). `0` behaves as `1`.
+    pub max_restarts: u32,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub window: Duration,
+    /// Doubles with each crash still inside `window`, capped at `max_backoff`.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub initial_backoff: Duration,
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub max_backoff: Duration,
+    pub on_give_up: OnGiveUp,
+}
+
+impl Default for RestartPolicy {
+    fn default() -> Self {
+        Self {
+            max_restarts: 5,
+            window: Duration::from_secs(60),
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            on_give_up: OnGiveUp::Continue,
+        }
+    }
+}
+
+/// What the host does once it gave up on a module.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnGiveUp {
+    /// Keep the other modules running; the host's exit status reports the failure later.
+    #[default]
+    Continue,
+    /// Stop every module and exit non-zero, for setups where a partial system is useless.
+    Exit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownPolicy {
+    /// How long modules get between SIGTERM and SIGKILL.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub grace_period: Duration,
+}
+
+impl Default for ShutdownPolicy {
+    fn default() -> Self {
+        Self {
+            grace_period: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A host YAML that cannot be used, rendered `file:line:column: message` when the
+/// position is known.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", render_parse(file, *line, *column, message))]
+    Parse {
+        file: PathBuf,
+        /// 1-based, as editors count.
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("{}: module '{module}': {message}", file.display())]
+    Path {
+        file: PathBuf,
+        module: String,
+        message: String,
+    },
+}
+
+fn render_parse(file: &Path, line: Option<usize>, column: Option<usize>, message: &str) -> String {
+    match (line, column) {
+        (Some(line), Some(column)) => format!("{}:{line}:{column}: {message}", file.display()),
+        _ => format!("{}: {message}", file.display()),
+    }
+}
+
+impl HostConfig {
+    /// Reads and parses `file`; relative paths in it resolve against its directory.
+    pub fn from_yaml_file(file: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let file = file.as_ref();
+        let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read {
+            file: file.to_owned(),
+            source,
+        })?;
+        Self::from_yaml_str(&text, file)
+    }
+
+    /// Parses YAML text that came from `file`: messages name `file`, and relative paths
+    /// resolve against its directory (the current directory when it has none).
+    pub fn from_yaml_str(yaml: &str, file: &Path) -> Result<Self, ConfigError> {
+        let mut config: HostConfig = if yaml.trim().is_empty() {
+            HostConfig::default()
+        } else {
+            yaml_serde::from_str(yaml).map_err(|error| parse_error(file, &error))?
+        };
+        let base = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        for module in &mut config.modules {
+            let execution = &mut module.runtime.execution;
+            let resolve = |path: &Path| {
+                resolve_path(path, &base, home.as_deref()).map_err(|message| ConfigError::Path {
+                    file: file.to_owned(),
+                    module: module.name.clone(),
+                    message,
+                })
+            };
+            execution.executable_path = resolve(&execution.executable_path)?;
+            if let Some(dir) = &execution.working_directory {
+                execution.working_directory = Some(resolve(dir)?);
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn parse_error(file: &Path, error: &yaml_serde::Error) -> ConfigError {
+    let location = error.location();
+    let mut message = error.to_string();
+    if let Some(location) = &location {
+        // The location moves to the front (`file:line:col:`), where editors look for it.
+        let suffix = format!(" at line {} column {}", location.line(), location.column());
+        if let Some(stripped) = message.strip_suffix(&suffix) {
+            message = stripped.to_owned();
+        }
+    }
+    ConfigError::Parse {
+        file: file.to_owned(),
+        line: location.as_ref().map(|l| l.line()),
+        column: location.as_ref().map(|l| l.column()),
+        message,
+    }
+}
+
+/// `~` and `~/..` expand to `$HOME`; other relative paths join `base`.
+fn resolve_path(path: &Path, base: &Path, home: Option<&Path>) -> Result<PathBuf, String> {
+    let mut components = path.components();
+    let tilde = components.next().is_some_and(|c| c.as_os_str() == "~");
+    if tilde {
+        let home = home
+            .ok_or_else(|| format!("`{}` starts with `~` but HOME is not set", path.display()))?;
+        return Ok(home.join(components.as_path()));
+    }
+    Ok(if path.is_absolute() {
+        path.to_owned()
+    } else {
+        base.join(path)
+    })
+}
+
+impl<'de> Deserialize<'de> for RuntimeKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let kind = String::deserialize(deserializer)?;
+        match kind.as_str() {
+            "oop" => Ok(RuntimeKind::Oop),
+            other => Err(de::Error::custom(format!(
+                "runtime type `{other}` is not supported: modgen-host only spawns \
+                 out-of-process modules (`type: oop`); in-process modules are linked \
+                 into their host binary"
+            ))),
+        }
+    }
+}
+
+/// The module map as a list in file order, so modules start in the order they are written.
+fn modules_in_file_order<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ModuleEntry>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        runtime: ModuleRuntime,
+        #[serde(default)]
+        config: Option<serde_json::Value>,
+    }
+
+    struct Modules;
+    impl<'de> Visitor<'de> for Modules {
+        type Value = Vec<ModuleEntry>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map from module name to its `runtime` and `config`")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = HashSet::new();
+            let mut modules = Vec::new();
+            while let Some(name) = map.next_key::<String>()? {
+                if name.is_empty() {
+                    return Err(de::Error::custom("a module name is empty"));
+                }
+                if !seen.insert(name.clone()) {
+                    return Err(de::Error::custom(format!("module `{name}` appears twice")));
+                }
+                let body: Body = map.next_value()?;
+                modules.push(ModuleEntry {
+                    name,
+                    runtime: body.runtime,
+                    config: body.config,
+                });
+            }
+            Ok(modules)
+        }
+    }
+    deserializer.deserialize_any(Modules)
+}
+
+/// Environment values as the YAML author wrote them: `PORT: 8080` and `DEBUG: true` are
+/// meant as the strings `8080` and `true`, not as type errors.
+fn environment_scalars<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        String(String),
+        Bool(bool),
+        Int(i64),
+        Float(f64),
+    }
+    let raw = Option::<BTreeMap<String, Scalar>>::deserialize(deserializer)?;
+    Ok(raw
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                Scalar::String(s) => s,
+                Scalar::Bool(b) => b.to_string(),
+                Scalar::Int(i) => i.to_string(),
+                Scalar::Float(f) => f.to_string(),
+            };
+            (key, value)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_alone_and_tilde_slash_expand_to_home() {
+        let home = Path::new("/home/u");
+        let base = Path::new("/etc/modgen");
+        assert_eq!(
+            resolve_path(Path::new("~/bin/calc"), base, Some(home)),
+            Ok(PathBuf::from("/home/u/bin/calc"))
+        );
+        assert_eq!(
+            resolve_path(Path::new("~"), base, Some(home)),
+            Ok(PathBuf::from("/home/u"))
+        );
+        assert_eq!(
+            resolve_path(Path::new("bin/calc"), base, Some(home)),
+            Ok(PathBuf::from("/etc/modgen/bin/calc"))
+        );
+        assert_eq!(
+            resolve_path(Path::new("/opt/calc"), base, Some(home)),
+            Ok(PathBuf::from("/opt/calc"))
+        );
+        assert!(resolve_path(Path::new("~/x"), base, None).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! The directory the host runs for its modules, with the token of this run.
+
+use tokio_util::sync::CancellationToken;
+
+use super::HostError;
+use super::config::{DirectoryAuth, DirectorySettings};
+use crate::directory::{self, AuthMode, DirectoryConfig, RunningDirectory};
+
+pub struct Embedded {
+    running: RunningDirectory,
+    token: Option<String>,
+    /// Its own token, not the host's: the directory stops after the modules, not with them.
+    stop: CancellationToken,
+}
+
+impl Embedded {
+    pub async fn start(settings: &DirectorySettings) -> Result<Self, HostError> {
+        let token = match settings.auth {
+            DirectoryAuth::Token => Some(directory::random_token()),
+            DirectoryAuth::Disabled => None,
+        };
+        let config = DirectoryConfig::new(AuthMode::from_token(token.clone()))
+            .with_timing(settings.heartbeat_interval, settings.ttl);
+        let stop = CancellationToken::new();
+        let running = directory::serve(config, settings.listen, stop.clone())
+            .await
+            .map_err(|error| HostError::Directory {
+                listen: settings.listen,
+                reason: error.to_string(),
+            })?;
+        Ok(Self {
+            running,
+            token,
+            stop,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.running.endpoint
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Stops serving and waits for in-flight calls (a late deregistration) to finish.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.running.task.await;
+    }
+}

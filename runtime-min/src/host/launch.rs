@@ -1,0 +1,111 @@
+//! How one module process is started: its command line, its environment (the contract
+//! in docs/ARCHITECTURE.md, "Environment handed from host to module"), and the ties that
+//! make it die with the host.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use tokio::process::{Child, Command};
+
+use super::config::ModuleEntry;
+
+/// What the host tells every module about the run.
+#[derive(Debug, Clone)]
+pub struct RunEnvironment {
+    /// `http://127.0.0.1:PORT`
+    pub directory_endpoint: String,
+    /// `None` when the directory's auth is disabled.
+    pub directory_token: Option<String>,
+}
+
+/// Everything needed to start one module, resolved once and reused for every restart.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub module: String,
+    program: PathBuf,
+    args: Vec<String>,
+    working_directory: Option<PathBuf>,
+    environment: Vec<(String, String)>,
+}
+
+impl Launch {
+    pub fn new(entry: &ModuleEntry, run: &RunEnvironment) -> Self {
+        let execution = &entry.runtime.execution;
+        let config = entry
+            .config
+            .clone()
+            .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+        let module_config = serde_json::json!({ "config": config }).to_string();
+
+        // The YAML's variables first, the run's after: a module must reach the directory
+        // this host runs, whatever a copied config says.
+        let mut environment: Vec<(String, String)> = execution
+            .environment
+            .iter()
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        for key in ["MODGEN_DIRECTORY_ENDPOINT", "MODKIT_DIRECTORY_ENDPOINT"] {
+            environment.push((key.to_owned(), run.directory_endpoint.clone()));
+        }
+        for key in ["MODGEN_MODULE_CONFIG", "MODKIT_MODULE_CONFIG"] {
+            environment.push((key.to_owned(), module_config.clone()));
+        }
+        if let Some(token) = &run.directory_token {
+            environment.push(("MODGEN_DIRECTORY_TOKEN".to_owned(), token.clone()));
+        }
+
+        Self {
+            module: entry.name.clone(),
+            program: execution.executable_path.clone(),
+            args: execution.args.clone(),
+            working_directory: execution.working_directory.clone(),
+            environment,
+        }
+    }
+
+    /// Starts the module with piped stdout/stderr (for [`super::output`]) and no stdin.
+    pub fn spawn(&self) -> std::io::Result<Child> {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            // A token in the host's own environment is not this run's (a later `envs`
+            // sets it again when auth is on).
+            .env_remove("MODGEN_DIRECTORY_TOKEN")
+            .envs(self.environment.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Dropping the supervisor (e.g. the host's future is dropped) must not leak modules.
+            .kill_on_drop(true);
+        if let Some(dir) = &self.working_directory {
+            command.current_dir(dir);
+        }
+        die_with_host(&mut command);
+        command.spawn()
+    }
+}
+
+/// A SIGKILLed host runs no cleanup, so the kernel has to end its modules:
+/// PR_SET_PDEATHSIG delivers SIGKILL to the child when the thread that forked it exits.
+/// That thread is a tokio worker, which lives as long as the host's runtime.
+#[cfg(target_os = "linux")]
+fn die_with_host(command: &mut Command) {
+    let host_pid = std::process::id();
+    // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
+    // system calls (prctl, getppid), allocating nothing.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The host may have died between fork and prctl; then no signal would come.
+            if libc::getppid() as u32 != host_pid {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_host(_command: &mut Command) {}

@@ -1,0 +1,236 @@
+//! The host: runs the directory and the out-of-process modules named in a YAML file.
+//!
+//! ```text
+//! HostConfig::from_yaml_file ─> start ─> directory up, one Supervisor task per module
+//!                                  │      (spawn, forward output, restart with backoff)
+//!                        cancel ───┘─> SIGTERM every module, grace period, SIGKILL,
+//!                                      then the directory stops ─> HostOutcome
+//! ```
+//!
+//! The directory outlives the modules on purpose: a module deregisters when it gets
+//! SIGTERM, and that call must find the directory still listening.
+//!
+//! A crashed module (non-zero exit or a signal) is restarted with exponential backoff;
+//! after `restart.max_restarts` crashes within `restart.window` the host gives up on it,
+//! says so on stderr, and keeps the other modules running (or, with
+//! `restart.on_give_up: exit`, stops them all). A module that exits 0 is done and is not
+//! restarted. The host runs until `cancel` fires or it gives up under `on_give_up: exit`.
+
+pub mod config;
+mod directory;
+pub mod duration;
+mod launch;
+mod outcome;
+mod output;
+mod restart;
+mod supervisor;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+use futures_util::future::join_all;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{
+    ConfigError, DirectoryAuth, DirectorySettings, Execution, HostConfig, ModuleEntry,
+    ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
+};
+pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
+
+use launch::{Launch, RunEnvironment};
+use output::{Output, Stream};
+use supervisor::Supervisor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Every module that cannot be started, found before any is.
+    #[error("{}", render_launch_problems(.0))]
+    Launch(Vec<LaunchProblem>),
+    #[error("cannot start the directory: {reason}")]
+    Directory {
+        listen: std::net::SocketAddr,
+        reason: String,
+    },
+    #[error("cannot start the output writer thread: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("the host task failed: {0}")]
+    Task(String),
+}
+
+/// A module whose executable or working directory is unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchProblem {
+    pub module: String,
+    pub path: PathBuf,
+    /// e.g. `executable not found`
+    pub problem: &'static str,
+}
+
+fn render_launch_problems(problems: &[LaunchProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("module '{}': {}: {}", p.module, p.problem, p.path.display()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A host whose directory listens and whose modules have been started.
+pub struct RunningHost {
+    directory_endpoint: String,
+    directory_token: Option<String>,
+    task: JoinHandle<HostOutcome>,
+}
+
+impl RunningHost {
+    /// `http://127.0.0.1:PORT`, as handed to the modules.
+    pub fn directory_endpoint(&self) -> &str {
+        &self.directory_endpoint
+    }
+
+    /// The run's registration token; `None` under `directory.auth: disabled`.
+    pub fn directory_token(&self) -> Option<&str> {
+        self.directory_token.as_deref()
+    }
+
+    /// Waits until every module is stopped and the directory is down. The host keeps
+    /// running when this handle is dropped; only the `cancel` token given to [`start`]
+    /// stops it.
+    pub async fn wait(self) -> Result<HostOutcome, HostError> {
+        self.task
+            .await
+            .map_err(|error| HostError::Task(error.to_string()))
+    }
+}
+
+/// Checks every module's paths, starts the directory (printing
+/// `modgen-host: directory listening on <endpoint>` on stdout), and starts the modules.
+/// Returns once they are spawned; cancel `cancel` to stop them.
+pub async fn start(
+    config: HostConfig,
+    cancel: CancellationToken,
+) -> Result<RunningHost, HostError> {
+    check_launchable(&config.modules)?;
+    let (output, writer) = Output::start().map_err(HostError::Output)?;
+    let directory = directory::Embedded::start(&config.directory).await?;
+    output
+        .host_line(
+            Stream::Stdout,
+            format!("directory listening on {}", directory.endpoint()),
+        )
+        .await;
+
+    let run = RunEnvironment {
+        directory_endpoint: directory.endpoint().to_owned(),
+        directory_token: directory.token().map(str::to_owned),
+    };
+    // A child of the caller's token, so giving up under `on_give_up: exit` stops this
+    // host without cancelling anything else the caller hangs on `cancel`.
+    let stop = cancel.child_token();
+    let supervisors: Vec<_> = config
+        .modules
+        .iter()
+        .map(|entry| {
+            let supervisor = Supervisor {
+                launch: Launch::new(entry, &run),
+                restart: config.restart.clone(),
+                grace_period: config.shutdown.grace_period,
+                output: output.clone(),
+                stop: stop.clone(),
+            };
+            tokio::spawn(supervisor.run())
+        })
+        .collect();
+
+    let grace_period = config.shutdown.grace_period;
+    let task = tokio::spawn(async move {
+        let all = join_all(supervisors);
+        tokio::pin!(all);
+        let results = tokio::select! {
+            results = &mut all => results,
+            () = stop.cancelled() => {
+                output.host_line(Stream::Stderr, format!(
+                    "stopping modules (SIGTERM, then SIGKILL after {})",
+                    duration::display(grace_period)
+                )).await;
+                all.await
+            }
+        };
+        let mut modules = Vec::with_capacity(results.len());
+        for (result, entry) in results.into_iter().zip(&config.modules) {
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    output
+                        .host_line(
+                            Stream::Stderr,
+                            format!("supervisor of module '{}' failed: {error}", entry.name),
+                        )
+                        .await;
+                    ModuleOutcome {
+                        module: entry.name.clone(),
+                        starts: 0,
+                        end: ModuleEnd::Crashed { status: None },
+                    }
+                }
+            };
+            modules.push(outcome);
+        }
+        directory.stop().await;
+        drop(output);
+        writer.finish().await;
+        HostOutcome { modules }
+    });
+
+    Ok(RunningHost {
+        directory_endpoint: run.directory_endpoint,
+        directory_token: run.directory_token,
+        task,
+    })
+}
+
+/// [`start`], then [`RunningHost::wait`]: what `modgen-host` and `cargo modgen run` do.
+pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOutcome, HostError> {
+    start(config, cancel).await?.wait().await
+}
+
+/// Refuses to start anything when any module cannot be started, naming each one: a
+/// typo in one path should not leave half a system running.
+fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
+    let mut problems = Vec::new();
+    for module in modules {
+        let execution = &module.runtime.execution;
+        let path = &execution.executable_path;
+        let problem = match std::fs::metadata(path) {
+            Err(_) => Some("executable not found"),
+            Ok(meta) if !meta.is_file() => Some("executable is not a file"),
+            Ok(meta) if meta.permissions().mode() & 0o111 == 0 => {
+                Some("executable has no execute permission")
+            }
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            problems.push(LaunchProblem {
+                module: module.name.clone(),
+                path: path.clone(),
+                problem,
+            });
+        }
+        if let Some(dir) = &execution.working_directory
+            && !dir.is_dir()
+        {
+            problems.push(LaunchProblem {
+                module: module.name.clone(),
+                path: dir.clone(),
+                problem: "working directory not found",
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(HostError::Launch(problems))
+    }
+}

@@ -1,0 +1,210 @@
+//! One task per module: start it, watch it, restart it after a crash with backoff, give
+//! up after too many crashes, and stop it (SIGTERM, grace period, SIGKILL) on shutdown.
+
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+use tokio::process::Child;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{OnGiveUp, RestartPolicy};
+use super::duration;
+use super::launch::Launch;
+use super::outcome::{ModuleEnd, ModuleOutcome, stopped_when_asked};
+use super::output::{Output, Stream};
+
+/// How long a dead module's pipes may stay open (held by a process it left behind) before
+/// the host stops reading them, so its last lines still come before the host's verdict.
+const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
+
+pub struct Supervisor {
+    pub launch: Launch,
+    pub restart: RestartPolicy,
+    pub grace_period: Duration,
+    pub output: Output,
+    /// Cancelled when the host shuts down; cancelled *by* this supervisor when it gives up
+    /// under `on_give_up: exit`.
+    pub stop: CancellationToken,
+}
+
+/// How one process of the module ended.
+enum Watched {
+    Exited(ExitStatus),
+    /// Stopped by the host at shutdown.
+    Stopped {
+        status: ExitStatus,
+        killed: bool,
+    },
+    /// It could not be started, or waiting for it failed: no exit status to go by.
+    Failed(String),
+}
+
+impl Supervisor {
+    pub async fn run(self) -> ModuleOutcome {
+        let mut history = super::restart::CrashHistory::new(self.restart.clone());
+        let mut starts = 0;
+        let mut last_exit = None;
+        let end = loop {
+            // Shutdown may land just as a backoff sleep ends.
+            if self.stop.is_cancelled() {
+                break if starts == 0 {
+                    ModuleEnd::NotStarted
+                } else {
+                    ended_before_restart(last_exit)
+                };
+            }
+            starts += 1;
+            let watched = match self.launch.spawn() {
+                Ok(child) => self.watch(child).await,
+                Err(error) => Watched::Failed(format!("failed to start: {error}")),
+            };
+            let how = match watched {
+                Watched::Stopped { status, killed } => break ModuleEnd::Stopped { status, killed },
+                Watched::Exited(status) if status.success() => {
+                    self.say(format!(
+                        "module '{}' exited with status 0; not restarting it",
+                        self.launch.module
+                    ))
+                    .await;
+                    break ModuleEnd::Finished;
+                }
+                Watched::Exited(status) => {
+                    last_exit = Some(status);
+                    format!("crashed ({status})")
+                }
+                Watched::Failed(reason) => {
+                    last_exit = None;
+                    reason
+                }
+            };
+            match history.crashed(Instant::now()) {
+                super::restart::Decision::GiveUp { crashes } => {
+                    self.say(format!("module '{}' {how}", self.launch.module))
+                        .await;
+                    self.give_up(crashes).await;
+                    break ModuleEnd::GaveUp { crashes };
+                }
+                super::restart::Decision::RestartAfter(delay) => {
+                    self.say(format!(
+                        "module '{}' {how}; restarting in {}",
+                        self.launch.module,
+                        duration::display(delay)
+                    ))
+                    .await;
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = self.stop.cancelled() => break ended_before_restart(last_exit),
+                    }
+                }
+            }
+        };
+        ModuleOutcome {
+            module: self.launch.module.clone(),
+            starts,
+            end,
+        }
+    }
+
+    /// Runs one process of the module to its end, forwarding its output.
+    async fn watch(&self, mut child: Child) -> Watched {
+        let mut forwarders = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            forwarders.push(self.forward(Stream::Stdout, stdout));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            forwarders.push(self.forward(Stream::Stderr, stderr));
+        }
+        let watched = tokio::select! {
+            status = child.wait() => match status {
+                Ok(status) => Watched::Exited(status),
+                Err(error) => Watched::Failed(format!("could not be waited for: {error}")),
+            },
+            () = self.stop.cancelled() => self.terminate(&mut child).await,
+        };
+        for forwarder in forwarders {
+            let abort = forwarder.abort_handle();
+            if tokio::time::timeout(DRAIN_TIMEOUT, forwarder)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        watched
+    }
+
+    fn forward(
+        &self,
+        stream: Stream,
+        reader: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    ) -> JoinHandle<()> {
+        let output = self.output.clone();
+        let module = self.launch.module.clone();
+        tokio::spawn(async move { output.forward(&module, stream, reader).await })
+    }
+
+    /// SIGTERM, then SIGKILL once the grace period is over. The module's own SIGTERM
+    /// handling (the runtime deregisters first) runs while the directory is still up.
+    async fn terminate(&self, child: &mut Child) -> Watched {
+        if let Some(pid) = child.id().and_then(|pid| libc::pid_t::try_from(pid).ok()) {
+            // SAFETY: kill(2) has no memory effects; `pid` is our unreaped child, so it
+            // cannot have been reused by another process.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        match tokio::time::timeout(self.grace_period, child.wait()).await {
+            Ok(Ok(status)) => Watched::Stopped {
+                status,
+                killed: false,
+            },
+            Ok(Err(error)) => Watched::Failed(format!("could not be waited for: {error}")),
+            Err(_) => {
+                self.say(format!(
+                    "module '{}' still running {} after SIGTERM; sending SIGKILL",
+                    self.launch.module,
+                    duration::display(self.grace_period)
+                ))
+                .await;
+                let _ = child.start_kill();
+                match child.wait().await {
+                    Ok(status) => Watched::Stopped {
+                        status,
+                        killed: true,
+                    },
+                    Err(error) => Watched::Failed(format!("could not be waited for: {error}")),
+                }
+            }
+        }
+    }
+
+    async fn give_up(&self, crashes: usize) {
+        let times = if crashes == 1 { "time" } else { "times" };
+        self.say(format!(
+            "module '{}' crashed {crashes} {times} in {}; giving up",
+            self.launch.module,
+            duration::display(self.restart.window)
+        ))
+        .await;
+        if self.restart.on_give_up == OnGiveUp::Exit {
+            self.say("stopping every module (restart.on_give_up: exit)".to_owned())
+                .await;
+            self.stop.cancel();
+        }
+    }
+
+    async fn say(&self, message: String) {
+        self.output.host_line(Stream::Stderr, message).await;
+    }
+}
+
+/// A module that died of the Ctrl-C or SIGTERM that is also stopping the host raced the
+/// host's own SIGTERM; that is a stop, not a crash.
+fn ended_before_restart(exit: Option<ExitStatus>) -> ModuleEnd {
+    match exit {
+        Some(status) if stopped_when_asked(status) => ModuleEnd::Stopped {
+            status,
+            killed: false,
+        },
+        status => ModuleEnd::Crashed { status },
+    }
+}

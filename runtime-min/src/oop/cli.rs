@@ -1,0 +1,164 @@
+//! The module binary's command line and the environment a host hands it, resolved into
+//! one [`Launch`]. Precedence: command-line flag, then `MODGEN_*`, then ModKit's
+//! `MODKIT_*`, then the default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+
+pub const ENV_MODULE_CONFIG: &str = "MODGEN_MODULE_CONFIG";
+pub const ENV_MODKIT_MODULE_CONFIG: &str = "MODKIT_MODULE_CONFIG";
+pub const ENV_DIRECTORY_ENDPOINT: &str = "MODGEN_DIRECTORY_ENDPOINT";
+pub const ENV_MODKIT_DIRECTORY_ENDPOINT: &str = "MODKIT_DIRECTORY_ENDPOINT";
+pub const ENV_DIRECTORY_TOKEN: &str = "MODGEN_DIRECTORY_TOKEN";
+pub const ENV_INSTANCE_ID: &str = "MODGEN_INSTANCE_ID";
+
+#[derive(Debug, Parser)]
+#[command(about = "An out-of-process modgen module.")]
+struct Cli {
+    /// Config file (YAML or JSON): the config object itself, or `{config: {...}}`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// More logging on stderr: -v debug, -vv trace (RUST_LOG, when set, wins).
+    #[arg(short, long, action = ArgAction::Count)]
+    verbose: u8,
+    /// Print the effective config as YAML and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Directory to register with [env: MODGEN_DIRECTORY_ENDPOINT, MODKIT_DIRECTORY_ENDPOINT].
+    #[arg(long, value_name = "URI")]
+    directory: Option<String>,
+    /// Instance id to register under [env: MODGEN_INSTANCE_ID; default: a new UUIDv4].
+    #[arg(long, value_name = "ID")]
+    instance_id: Option<String>,
+    /// Address to serve on; port 0 picks a free one.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Bound on letting in-flight calls finish at shutdown, e.g. `10s`, `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    shutdown_timeout: Duration,
+}
+
+/// Everything the command line and the environment decided for one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launch {
+    pub config_file: Option<PathBuf>,
+    /// `(variable name, JSON)` of the host-rendered config, if any.
+    pub env_config: Option<(&'static str, String)>,
+    pub verbosity: u8,
+    pub print_config: bool,
+    pub directory: Option<String>,
+    pub directory_token: Option<String>,
+    pub instance_id: Option<String>,
+    pub listen: SocketAddr,
+    pub shutdown_timeout: Duration,
+}
+
+impl Launch {
+    /// From this process's arguments and environment; `Err` is clap's own (help,
+    /// version, usage), to be shown with `exit()`.
+    pub fn from_process(name: &'static str, version: &'static str) -> Result<Self, clap::Error> {
+        Self::parse_from(name, version, std::env::args_os(), |key| std::env::var(key).ok())
+    }
+
+    /// Testable core: `env` looks a variable up.
+    pub fn parse_from<I, T>(
+        name: &'static str,
+        version: &'static str,
+        args: I,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().name(name).version(version).try_get_matches_from(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        let present = |key: &str| env(key).filter(|value| !value.trim().is_empty());
+        let env_config = [ENV_MODULE_CONFIG, ENV_MODKIT_MODULE_CONFIG]
+            .into_iter()
+            .find_map(|key| present(key).map(|json| (key, json)));
+        Ok(Self {
+            config_file: cli.config,
+            env_config,
+            verbosity: cli.verbose,
+            print_config: cli.print_config,
+            directory: cli
+                .directory
+                .or_else(|| present(ENV_DIRECTORY_ENDPOINT))
+                .or_else(|| present(ENV_MODKIT_DIRECTORY_ENDPOINT)),
+            directory_token: present(ENV_DIRECTORY_TOKEN),
+            instance_id: cli.instance_id.or_else(|| present(ENV_INSTANCE_ID)),
+            listen: cli.listen,
+            shutdown_timeout: cli.shutdown_timeout,
+        })
+    }
+}
+
+/// `10s`, `500ms`, `2m`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 10s or 500ms"))?;
+    let seconds = match unit {
+        "" | "s" => number,
+        "ms" => number / 1000.0,
+        "m" => number * 60.0,
+        _ => return Err(format!("unknown unit '{unit}' in '{text}' (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|error| format!("'{text}': {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn launch(args: &[&str], env: &[(&str, &str)]) -> Launch {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let args = std::iter::once("echo").chain(args.iter().copied());
+        Launch::parse_from("echo", "1.0.0", args, |key| {
+            env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_flag_beats_modgen_env_which_beats_modkit_env() {
+        let env = [
+            (ENV_DIRECTORY_ENDPOINT, "http://127.0.0.1:2"),
+            (ENV_MODKIT_DIRECTORY_ENDPOINT, "http://127.0.0.1:3"),
+        ];
+        assert_eq!(launch(&["--directory", "http://127.0.0.1:1"], &env).directory.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(launch(&[], &env).directory.as_deref(), Some("http://127.0.0.1:2"));
+        assert_eq!(launch(&[], &env[1..]).directory.as_deref(), Some("http://127.0.0.1:3"));
+        assert_eq!(launch(&[], &[]).directory, None);
+    }
+
+    #[test]
+    fn modgen_config_env_wins_over_modkit_and_blank_counts_as_unset() {
+        let env = [(ENV_MODULE_CONFIG, " "), (ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#)];
+        assert_eq!(launch(&[], &env).env_config, Some((ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#.to_owned())));
+    }
+
+    #[test]
+    fn defaults_listen_on_loopback_with_a_ten_second_drain() {
+        let launch = launch(&["-vv"], &[]);
+        assert_eq!(launch.listen, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(launch.shutdown_timeout, Duration::from_secs(10));
+        assert_eq!(launch.verbosity, 2);
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! The out-of-process bootstrap: what a generated module's `main.rs` calls.
+//!
+//! `oop::main` parses the command line ([`Launch`]), loads and validates the config
+//! before anything is bound, sets up logging, connects to the directory, calls the
+//! module's build closure, binds, serves the module's routes plus `grpc.health.v1` and
+//! server reflection, registers the bound endpoint, heartbeats, and prints one line to
+//! stdout when ready:
+//!
+//! ```text
+//! modgen: listening on http://127.0.0.1:PORT
+//! ```
+//!
+//! On SIGINT/SIGTERM it deregisters first, then stops accepting and lets in-flight calls
+//! finish within `--shutdown-timeout`, and exits 0. Exit codes: 0 clean stop (or
+//! `--print-config`), 2 bad usage or config (nothing bound), 1 any other failure.
+
+mod cli;
+mod config;
+mod handle;
+mod logging;
+mod server;
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use cli::{
+    ENV_DIRECTORY_ENDPOINT, ENV_DIRECTORY_TOKEN, ENV_INSTANCE_ID, ENV_MODKIT_DIRECTORY_ENDPOINT, ENV_MODKIT_MODULE_CONFIG,
+    ENV_MODULE_CONFIG, Launch,
+};
+pub use config::{ConfigError, ConfigLayer, ConfigSource, LoadError, ModuleConfig, load as load_config};
+pub use handle::ModuleHandle;
+
+pub use crate::lifecycle::BoxError;
+/// What the module's build closure returns: its tonic services.
+pub type Routes = tonic::service::Routes;
+
+use crate::directory::{DirectoryClient, Registration};
+use crate::lifecycle::{self, LifecycleError};
+use server::{Announce, DEREGISTER_TIMEOUT, OopServer};
+
+/// The start of the line printed to stdout once the module serves (and is registered,
+/// when there is a directory); the endpoint follows.
+pub const READY_LINE_PREFIX: &str = "modgen: listening on ";
+
+/// What the generated `main.rs` says about its module.
+#[derive(Clone, Debug)]
+pub struct ModuleSpec {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// Fully qualified gRPC service names, as registered and as marked in health.
+    pub service_names: &'static [&'static str],
+    /// Encoded `FileDescriptorSet`s, for server reflection.
+    pub file_descriptor_sets: &'static [&'static [u8]],
+    pub heartbeat_interval: Duration,
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OopError {
+    #[error("config error: {0}")]
+    Config(#[from] LoadError),
+    #[error("cannot reach the directory: {0}")]
+    Directory(#[from] crate::client::ConnectError),
+    #[error("building the module failed: {0}")]
+    Build(#[source] BoxError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server reflection: {0}")]
+    Reflection(String),
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+}
+
+impl OopError {
+    /// 2 for what the user must fix in the config or the command line, 1 otherwise.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Config(_) => ExitCode::from(2),
+            _ => ExitCode::FAILURE,
+        }
+    }
+}
+
+/// The whole module process: command line, runtime, [`run`], exit code.
+pub fn main<C, F, Fut>(spec: ModuleSpec, build: F) -> ExitCode
+where
+    C: ModuleConfig,
+    F: FnOnce(C, ModuleHandle) -> Fut,
+    Fut: Future<Output = Result<Routes, BoxError>>,
+{
+    let launch = match Launch::from_process(spec.name, spec.version) {
+        Ok(launch) => launch,
+        Err(error) => {
+            let _ = error.print();
+            // clap's --help and --version are successes; usage errors are 2.
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{}: cannot start the async runtime: {error}", spec.name);
+            return ExitCode::FAILURE;
+        }
+    };
+    let name = spec.name;
+    match runtime.block_on(run(spec, launch, build)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Also on stderr without tracing: config errors happen before it is set up.
+            eprintln!("{name}: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+/// Runs the module until SIGINT/SIGTERM (see the module docs). Must run inside a tokio
+/// runtime; installs the process's signal handlers.
+pub async fn run<C, F, Fut>(spec: ModuleSpec, launch: Launch, build: F) -> Result<(), OopError>
+where
+    C: ModuleConfig,
+    F: FnOnce(C, ModuleHandle) -> Fut,
+    Fut: Future<Output = Result<Routes, BoxError>>,
+{
+    let config = load_launch_config::<C>(&launch)?;
+    if launch.print_config {
+        let yaml = yaml_serde::to_string(&config).map_err(|error| {
+            LoadError::Invalid {
+                path: ".".to_owned(),
+                message: format!("cannot print as YAML: {error}"),
+                source_name: None,
+            }
+        })?;
+        print!("{yaml}");
+        let _ = std::io::stdout().flush();
+        return Ok(());
+    }
+
+    logging::init(spec.name, launch.verbosity);
+    if let Err(error) = lifecycle::hook_signals() {
+        tracing::warn!(%error, "cannot hook SIGINT/SIGTERM; stop the module with SIGKILL");
+    }
+    let root = lifecycle::root_token();
+    let instance_id = launch.instance_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+
+    let directory = match &launch.directory {
+        Some(uri) => {
+            let connect = DirectoryClient::connect(uri);
+            let client = tokio::select! {
+                client = connect => client?,
+                () = root.cancelled() => return Ok(()),
+            };
+            Some(client.with_token(launch.directory_token.clone()))
+        }
+        None => None,
+    };
+    let handle = ModuleHandle {
+        name: spec.name,
+        instance_id: instance_id.clone(),
+        cancel: root.child_token(),
+        hub: crate::hub::ClientHub::new(),
+        directory: directory.clone(),
+    };
+    let routes = build(config, handle).await.map_err(OopError::Build)?;
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let routes = with_reflection(routes.add_service(health_service), &spec)?;
+    let incoming = tonic::transport::server::TcpIncoming::bind(launch.listen)
+        .map_err(|source| OopError::Bind {
+            addr: launch.listen,
+            source,
+        })?
+        .with_nodelay(Some(true));
+    let local = incoming.local_addr().map_err(|source| OopError::Bind {
+        addr: launch.listen,
+        source,
+    })?;
+    let endpoint = advertised_endpoint(local);
+
+    let announce = directory.map(|client| {
+        let registration = spec
+            .service_names
+            .iter()
+            .fold(Registration::new(spec.name, &instance_id, spec.version), |registration, service| {
+                registration.with_service(*service, &endpoint)
+            });
+        Announce {
+            client,
+            registration,
+            heartbeat_interval: spec.heartbeat_interval,
+        }
+    });
+    let server = OopServer {
+        routes: Some(routes),
+        incoming: Some(incoming),
+        health,
+        service_names: spec.service_names.iter().map(|name| name.to_string()).collect(),
+        announce,
+        drain_timeout: launch.shutdown_timeout,
+    };
+    // Heartbeat stop, deregistration, drain, and a second of slack for the rest.
+    let stop_budget = DEREGISTER_TIMEOUT * 2 + launch.shutdown_timeout + Duration::from_secs(1);
+    let mut running = lifecycle::spawn_module(server, root, stop_budget);
+    running.ready().await?;
+    tracing::info!(%endpoint, %instance_id, version = spec.version, "serving");
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{READY_LINE_PREFIX}{endpoint}");
+    let _ = stdout.flush();
+    drop(stdout);
+    running.join().await?;
+    Ok(())
+}
+
+/// Config from the `--config` file, then the host's environment variable, over defaults.
+fn load_launch_config<C: ModuleConfig>(launch: &Launch) -> Result<C, LoadError> {
+    let mut layers = Vec::new();
+    if let Some(path) = &launch.config_file {
+        layers.push(ConfigLayer::from_file::<C>(path)?);
+    }
+    if let Some((name, json)) = &launch.env_config {
+        layers.push(ConfigLayer::from_env_json::<C>(name, json)?);
+    }
+    config::load(&layers)
+}
+
+fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
+    let builder = || {
+        spec.file_descriptor_sets
+            .iter()
+            .fold(tonic_reflection::server::Builder::configure(), |builder, set| {
+                builder.register_encoded_file_descriptor_set(set)
+            })
+    };
+    let v1 = builder().build_v1().map_err(|error| OopError::Reflection(error.to_string()))?;
+    // v1alpha too: grpcurl and older clients ask for it.
+    let v1alpha = builder().build_v1alpha().map_err(|error| OopError::Reflection(error.to_string()))?;
+    Ok(routes.add_service(v1).add_service(v1alpha))
+}
+
+/// The URI other processes reach this server at: a wildcard bind is advertised as
+/// loopback, because the directory hands the URI to clients that connect to it.
+fn advertised_endpoint(local: SocketAddr) -> String {
+    let mut advertised = local;
+    if local.ip().is_unspecified() {
+        advertised.set_ip(match local {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{advertised}")
+}

@@ -1,0 +1,67 @@
+//! Test support: a real gRPC server on loopback, so SDK tests exercise the same transport
+//! (HTTP/2, metadata, status codes) as production instead of calling the trait directly.
+
+use std::net::SocketAddr;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::service::Routes;
+use tonic::transport::{Channel, Server, server::TcpIncoming};
+
+/// A server on `127.0.0.1:<ephemeral>`; stops when dropped.
+pub struct LoopbackServer {
+    /// `http://127.0.0.1:PORT`
+    pub endpoint: String,
+    pub addr: SocketAddr,
+    /// Already connected to `endpoint`.
+    pub channel: Channel,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
+}
+
+/// Serves `routes` on 127.0.0.1:0 until the returned guard drops.
+pub async fn serve_loopback(routes: Routes) -> std::io::Result<LoopbackServer> {
+    let incoming = TcpIncoming::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?.with_nodelay(Some(true));
+    let addr = incoming.local_addr()?;
+    let endpoint = format!("http://{addr}");
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let server = Server::builder().add_routes(routes).serve_with_incoming_shutdown(incoming, async {
+        // A dropped sender stops the server as well.
+        let _ = stop.await;
+    });
+    let task = tokio::spawn(server);
+    let channel = Channel::from_shared(endpoint.clone())
+        .map_err(std::io::Error::other)?
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(LoopbackServer {
+        endpoint,
+        addr,
+        channel,
+        shutdown: Some(shutdown),
+        task: Some(task),
+    })
+}
+
+impl LoopbackServer {
+    /// Stops the server and waits until it has finished in-flight calls.
+    pub async fn shutdown(mut self) -> Result<(), tonic::transport::Error> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or(Ok(())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

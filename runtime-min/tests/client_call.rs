@@ -1,0 +1,242 @@
+//! `call_unary` / `call_once` over real loopback servers: retry on UNAVAILABLE onto
+//! another instance, no retry on other codes, deadlines and timeouts.
+
+#[path = "../fixtures/echo-module/src/echo.rs"]
+#[allow(dead_code)]
+mod echo;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use echo::{EchoRequest, EchoService};
+use modgen_runtime::client::{ClientOptions, RetryPolicy, ServiceChannels, call_once, call_unary};
+use modgen_runtime::context::CallContext;
+use modgen_runtime::directory::{Resolver, StaticResolver};
+use modgen_runtime::testing::{LoopbackServer, serve_loopback};
+use tonic::Code;
+use tonic::service::Routes;
+
+async fn instance(service: EchoService) -> LoopbackServer {
+    serve_loopback(Routes::new(service)).await.unwrap()
+}
+
+fn options(max_attempts: u32) -> ClientOptions {
+    ClientOptions {
+        retry: RetryPolicy {
+            max_attempts,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+        },
+        ..ClientOptions::default()
+    }
+}
+
+fn channels_over(endpoints: &[&LoopbackServer], options: ClientOptions) -> ServiceChannels {
+    let endpoints = endpoints.iter().map(|server| server.endpoint.clone()).collect();
+    ServiceChannels::new(echo::SERVICE_NAME, Arc::new(StaticResolver(endpoints)), options)
+}
+
+fn request(delay_ms: u32) -> EchoRequest {
+    EchoRequest {
+        message: "ping".into(),
+        delay_ms,
+        fail_code: 0,
+    }
+}
+
+#[tokio::test]
+async fn call_unary_retries_unavailable_onto_a_second_instance() {
+    let sick = EchoService::failing("sick", Code::Unavailable);
+    let healthy = EchoService::new("healthy");
+    let (a, b) = (instance(sick.clone()).await, instance(healthy.clone()).await);
+    let channels = channels_over(&[&a, &b], options(3));
+
+    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+
+    assert_eq!(reply.served_by, "healthy");
+    assert_eq!((sick.calls(), healthy.calls()), (1, 1));
+}
+
+#[tokio::test]
+async fn call_unary_retries_a_dead_endpoint_onto_a_live_one() {
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let healthy = instance(EchoService::new("healthy")).await;
+    let resolver = StaticResolver(vec![dead, healthy.endpoint.clone()]);
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, Arc::new(resolver), options(3));
+
+    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+
+    assert_eq!(reply.served_by, "healthy");
+}
+
+#[tokio::test]
+async fn call_unary_does_not_retry_other_codes() {
+    let refusing = EchoService::failing("refusing", Code::InvalidArgument);
+    let healthy = EchoService::new("healthy");
+    let (a, b) = (instance(refusing.clone()).await, instance(healthy.clone()).await);
+    let channels = channels_over(&[&a, &b], options(3));
+
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(status.message(), "refusing always fails");
+    assert_eq!((refusing.calls(), healthy.calls()), (1, 0));
+}
+
+#[tokio::test]
+async fn call_unary_gives_up_after_max_attempts_keeping_the_last_message() {
+    let sick = EchoService::failing("sick", Code::Unavailable);
+    let server = instance(sick.clone()).await;
+    let channels = ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options(3));
+
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unavailable);
+    assert!(status.message().contains("after 3 attempt(s)"), "{}", status.message());
+    assert!(status.message().contains("sick always fails"), "{}", status.message());
+    assert_eq!(sick.calls(), 3);
+}
+
+#[tokio::test]
+async fn call_unary_respects_the_context_deadline() {
+    let slow = instance(EchoService::new("slow")).await;
+    let channels = channels_over(&[&slow], options(3));
+    let ctx = CallContext::new().with_timeout(Duration::from_millis(200));
+
+    let started = Instant::now();
+    let status = call_unary(&channels, &ctx, request(3_000), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_000), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn call_timeout_bounds_a_call_without_a_context_deadline() {
+    let slow = instance(EchoService::new("slow")).await;
+    let options = ClientOptions {
+        call_timeout: Some(Duration::from_millis(200)),
+        ..options(3)
+    };
+    let channels = channels_over(&[&slow], options);
+
+    let started = Instant::now();
+    let status = call_unary(&channels, &CallContext::new(), request(3_000), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(started.elapsed() < Duration::from_millis(1_000), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn call_unary_never_retries_past_the_deadline() {
+    let sick = EchoService::failing("sick", Code::Unavailable);
+    let server = instance(sick.clone()).await;
+    let options = ClientOptions {
+        retry: RetryPolicy {
+            max_attempts: 50,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(100),
+        },
+        ..ClientOptions::default()
+    };
+    let channels = ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options);
+    let ctx = CallContext::new().with_timeout(Duration::from_millis(300));
+
+    let started = Instant::now();
+    let status = call_unary(&channels, &ctx, request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unavailable);
+    assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+    assert!(sick.calls() < 10, "{} tries in 300 ms with 50-100 ms backoff", sick.calls());
+}
+
+#[tokio::test]
+async fn an_expired_context_fails_before_sending_anything() {
+    let service = EchoService::new("a");
+    let server = instance(service.clone()).await;
+    let channels = channels_over(&[&server], options(3));
+    let ctx = CallContext::new().with_timeout(Duration::ZERO);
+
+    let status = call_unary(&channels, &ctx, request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::DeadlineExceeded);
+    assert_eq!(service.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_service_with_no_instance_is_unavailable_naming_the_service() {
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, Arc::new(StaticResolver(vec![])), options(2));
+
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unavailable);
+    assert!(
+        status.message().contains("no live instance of service 'echo.v1.Echo' in the directory"),
+        "{}",
+        status.message()
+    );
+}
+
+#[tokio::test]
+async fn calls_alternate_between_instances() {
+    let (a, b) = (instance(EchoService::new("a")).await, instance(EchoService::new("b")).await);
+    let channels = channels_over(&[&a, &b], options(1));
+
+    let mut served_by = Vec::new();
+    for _ in 0..4 {
+        let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+        served_by.push(reply.served_by);
+    }
+
+    assert_eq!(served_by, ["a", "b", "a", "b"]);
+}
+
+#[tokio::test]
+async fn call_once_does_not_retry() {
+    let sick = EchoService::failing("sick", Code::Unavailable);
+    let healthy = EchoService::new("healthy");
+    let (a, b) = (instance(sick.clone()).await, instance(healthy.clone()).await);
+    let channels = channels_over(&[&a, &b], options(3));
+
+    let status = call_once(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unavailable);
+    assert_eq!((sick.calls(), healthy.calls()), (1, 0));
+}
+
+/// Counts how often the channels ask for endpoints.
+struct CountingResolver {
+    endpoints: Vec<String>,
+    calls: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Resolver for CountingResolver {
+    async fn resolve_all(&self, _service_name: &str) -> Result<Vec<String>, tonic::Status> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(self.endpoints.clone())
+    }
+}
+
+#[tokio::test]
+async fn channels_resolve_again_once_every_instance_was_reported_unavailable() {
+    let server = instance(EchoService::new("a")).await;
+    let resolver = Arc::new(CountingResolver {
+        endpoints: vec![server.endpoint.clone()],
+        calls: AtomicUsize::new(0),
+    });
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1));
+
+    let first = channels.pick().await.unwrap();
+    channels.pick().await.unwrap();
+    assert_eq!(resolver.calls.load(Ordering::SeqCst), 1, "a fresh list is reused");
+
+    channels.report_unavailable(&first.endpoint);
+    let again = channels.pick().await.unwrap();
+
+    assert_eq!(resolver.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(again.endpoint, server.endpoint);
+}

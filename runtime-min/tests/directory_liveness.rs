@@ -1,0 +1,174 @@
+//! Server-authoritative liveness over real gRPC: resolvable at once after register,
+//! kept alive by heartbeats, gone once silent for longer than the TTL.
+
+use std::time::{Duration, Instant};
+
+use modgen_runtime::directory::config::DEFAULT_BIND;
+use modgen_runtime::directory::{
+    AuthMode, DirectoryClient, DirectoryConfig, Registration, RunningDirectory, serve,
+};
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+
+const HEARTBEAT: Duration = Duration::from_millis(100);
+const TTL: Duration = Duration::from_millis(300);
+
+async fn start_directory(cancel: &CancellationToken) -> (RunningDirectory, DirectoryClient) {
+    let config = DirectoryConfig::new(AuthMode::Disabled).with_timing(HEARTBEAT, TTL);
+    let directory = serve(config, DEFAULT_BIND, cancel.clone())
+        .await
+        .expect("directory binds");
+    let client = DirectoryClient::connect(&directory.endpoint)
+        .await
+        .expect("client connects");
+    (directory, client)
+}
+
+#[tokio::test]
+async fn new_instance_is_resolvable_before_its_first_heartbeat() {
+    let cancel = CancellationToken::new();
+    let (_directory, client) = start_directory(&cancel).await;
+    let registration = Registration::new("calc", "i-1", "1.0")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
+
+    client.register(&registration).await.expect("registered");
+
+    assert_eq!(
+        client.resolve("calc.v1.Calc").await.expect("resolvable"),
+        "http://127.0.0.1:4001"
+    );
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn silent_instance_is_evicted_after_its_ttl() {
+    let cancel = CancellationToken::new();
+    let (_directory, client) = start_directory(&cancel).await;
+    let registration = Registration::new("calc", "i-1", "1.0")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
+    client.register(&registration).await.expect("registered");
+    let registered_at = Instant::now();
+
+    assert!(client.resolve("calc.v1.Calc").await.is_ok());
+    tokio::time::sleep(TTL + Duration::from_millis(50)).await;
+
+    let status = client.resolve("calc.v1.Calc").await.expect_err("evicted");
+    assert_eq!(status.code(), Code::NotFound);
+    assert!(
+        status.message().contains("calc.v1.Calc"),
+        "{}",
+        status.message()
+    );
+    assert!(registered_at.elapsed() >= TTL);
+    let heartbeat = client
+        .heartbeat("calc", "i-1")
+        .await
+        .expect_err("forgotten");
+    assert_eq!(heartbeat.code(), Code::NotFound);
+    assert!(
+        client
+            .list_instances("calc")
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn heartbeats_keep_an_instance_resolvable_past_its_ttl() {
+    let cancel = CancellationToken::new();
+    let (_directory, client) = start_directory(&cancel).await;
+    let registration = Registration::new("calc", "i-1", "1.0")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
+    client.register(&registration).await.expect("registered");
+
+    for _ in 0..8 {
+        tokio::time::sleep(HEARTBEAT).await;
+        client
+            .heartbeat("calc", "i-1")
+            .await
+            .expect("heartbeat accepted");
+    }
+
+    assert!(client.resolve("calc.v1.Calc").await.is_ok());
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn deregistered_instance_is_gone_at_once() {
+    let cancel = CancellationToken::new();
+    let (_directory, client) = start_directory(&cancel).await;
+    let registration = Registration::new("calc", "i-1", "1.0")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
+    client.register(&registration).await.expect("registered");
+
+    client
+        .deregister("calc", "i-1")
+        .await
+        .expect("deregistered");
+
+    let status = client.resolve("calc.v1.Calc").await.expect_err("gone");
+    assert_eq!(status.code(), Code::NotFound);
+    let again = client
+        .deregister("calc", "i-1")
+        .await
+        .expect_err("unknown now");
+    assert_eq!(again.code(), Code::NotFound);
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn list_instances_reports_services_version_and_remaining_ttl() {
+    let cancel = CancellationToken::new();
+    let (_directory, client) = start_directory(&cancel).await;
+    let registration = Registration::new("calc", "i-1", "1.2.3")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001")
+        .with_service("calc.v1.Admin", "http://127.0.0.1:4002");
+    client.register(&registration).await.expect("registered");
+
+    let instances = client.list_instances("calc").await.expect("listed");
+
+    assert_eq!(instances.len(), 1);
+    let info = &instances[0];
+    assert_eq!(
+        (
+            info.module_name.as_str(),
+            info.instance_id.as_str(),
+            info.version.as_str()
+        ),
+        ("calc", "i-1", "1.2.3")
+    );
+    assert_eq!(info.endpoint_uri, "http://127.0.0.1:4001");
+    let services: Vec<_> = info
+        .grpc_services
+        .iter()
+        .map(|s| (s.service_name.as_str(), s.endpoint_uri.as_str()))
+        .collect();
+    assert_eq!(
+        services,
+        [
+            ("calc.v1.Calc", "http://127.0.0.1:4001"),
+            ("calc.v1.Admin", "http://127.0.0.1:4002")
+        ]
+    );
+    assert!(
+        info.expires_in_ms > 0 && info.expires_in_ms <= 300,
+        "{}",
+        info.expires_in_ms
+    );
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn server_stops_when_its_token_is_cancelled() {
+    let cancel = CancellationToken::new();
+    let (directory, _client) = start_directory(&cancel).await;
+
+    cancel.cancel();
+
+    let stopped = tokio::time::timeout(Duration::from_secs(5), directory.task)
+        .await
+        .expect("stops promptly");
+    assert!(stopped.expect("task not panicked").is_ok());
+}

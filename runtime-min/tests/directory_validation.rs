@@ -1,0 +1,339 @@
+//! Each malformed input is refused with its gRPC code and a message that starts with
+//! the wire path of the offending field. Requests are built from the raw proto types so
+//! that nothing on the client side cleans them up first.
+
+use modgen_runtime::directory::config::DEFAULT_BIND;
+use modgen_runtime::directory::proto::directory_service_client::DirectoryServiceClient;
+use modgen_runtime::directory::proto::{
+    DeregisterInstanceRequest, GrpcServiceEndpoint, HeartbeatRequest, ListInstancesRequest,
+    RegisterInstanceRequest, ResolveGrpcServiceRequest,
+};
+use modgen_runtime::directory::{AuthMode, DirectoryConfig, serve};
+use tokio_util::sync::CancellationToken;
+use tonic::Code;
+use tonic::transport::Channel;
+
+fn valid_request() -> RegisterInstanceRequest {
+    RegisterInstanceRequest {
+        module_name: "calc".into(),
+        instance_id: "6f1c2a9e-8d4b-4c3a-9e2f-0b1a2c3d4e5f".into(),
+        grpc_services: vec![GrpcServiceEndpoint {
+            service_name: "calc.v1.Calc".into(),
+            endpoint_uri: "http://127.0.0.1:4001".into(),
+        }],
+        version: "1.0.0".into(),
+    }
+}
+
+fn endpoint(uri: &str) -> impl Fn(&mut RegisterInstanceRequest) + '_ {
+    move |request| request.grpc_services[0].endpoint_uri = uri.into()
+}
+
+async fn start(cancel: &CancellationToken) -> DirectoryServiceClient<Channel> {
+    let directory = serve(
+        DirectoryConfig::new(AuthMode::Disabled),
+        DEFAULT_BIND,
+        cancel.clone(),
+    )
+    .await
+    .expect("directory binds");
+    DirectoryServiceClient::connect(directory.endpoint)
+        .await
+        .expect("client connects")
+}
+
+#[tokio::test]
+async fn each_malformed_registration_names_its_field_with_the_right_code() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+    type Edit = Box<dyn Fn(&mut RegisterInstanceRequest)>;
+    let cases: Vec<(&str, Edit, Code, &str)> = vec![
+        (
+            "empty module",
+            Box::new(|r| r.module_name.clear()),
+            Code::InvalidArgument,
+            "module_name",
+        ),
+        (
+            "module with space",
+            Box::new(|r| r.module_name = "my calc".into()),
+            Code::InvalidArgument,
+            "module_name",
+        ),
+        (
+            "empty instance id",
+            Box::new(|r| r.instance_id.clear()),
+            Code::InvalidArgument,
+            "instance_id",
+        ),
+        (
+            "instance id with NUL",
+            Box::new(|r| r.instance_id = "abc\0def".into()),
+            Code::InvalidArgument,
+            "instance_id",
+        ),
+        (
+            "instance id with newline",
+            Box::new(|r| r.instance_id = "abc\ndef".into()),
+            Code::InvalidArgument,
+            "instance_id",
+        ),
+        (
+            "instance id too long",
+            Box::new(|r| r.instance_id = "x".repeat(4096)),
+            Code::InvalidArgument,
+            "instance_id",
+        ),
+        (
+            "version with control char",
+            Box::new(|r| r.version = "1.0\u{7}".into()),
+            Code::InvalidArgument,
+            "version",
+        ),
+        (
+            "no services",
+            Box::new(|r| r.grpc_services.clear()),
+            Code::InvalidArgument,
+            "grpc_services",
+        ),
+        (
+            "empty service name",
+            Box::new(|r| r.grpc_services[0].service_name.clear()),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "service name with slash",
+            Box::new(|r| r.grpc_services[0].service_name = "calc/Calc".into()),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "reserved service name",
+            Box::new(|r| r.grpc_services[0].service_name = "modgen.Secret".into()),
+            Code::PermissionDenied,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "empty endpoint",
+            Box::new(endpoint("")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "endpoint without scheme",
+            Box::new(endpoint("127.0.0.1:4001")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "non-http endpoint",
+            Box::new(endpoint("ftp://127.0.0.1:21")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "unix socket endpoint",
+            Box::new(endpoint("unix:///tmp/calc.sock")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "endpoint with path",
+            Box::new(endpoint("http://127.0.0.1:4001/api")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "garbage endpoint",
+            Box::new(endpoint("http://exa mple:1")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "port zero",
+            Box::new(endpoint("http://127.0.0.1:0")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "second service malformed",
+            Box::new(|r| {
+                r.grpc_services.push(GrpcServiceEndpoint {
+                    service_name: "calc.v1.Admin".into(),
+                    endpoint_uri: "grpc://127.0.0.1:4002".into(),
+                })
+            }),
+            Code::InvalidArgument,
+            "grpc_services[1].endpoint_uri",
+        ),
+        (
+            "service listed twice",
+            Box::new(|r| r.grpc_services.push(r.grpc_services[0].clone())),
+            Code::InvalidArgument,
+            "grpc_services[1].service_name",
+        ),
+    ];
+
+    for (case, edit, code, field) in cases {
+        let mut request = valid_request();
+        edit(&mut request);
+        let status = client.register_instance(request).await.expect_err(case);
+        assert_eq!(status.code(), code, "{case}: {}", status.message());
+        assert!(
+            status.message().starts_with(&format!("{field}:")),
+            "{case}: message `{}` does not name `{field}`",
+            status.message()
+        );
+    }
+    // The unedited request is fine, so each refusal above came from its one edit.
+    client
+        .register_instance(valid_request())
+        .await
+        .expect("valid request accepted");
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn heartbeat_of_unknown_instance_is_not_found() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+
+    let status = client
+        .heartbeat(HeartbeatRequest {
+            module_name: "calc".into(),
+            instance_id: "never-registered".into(),
+        })
+        .await
+        .expect_err("unknown");
+
+    assert_eq!(status.code(), Code::NotFound);
+    assert!(
+        status.message().contains("never-registered"),
+        "{}",
+        status.message()
+    );
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn heartbeat_under_another_module_name_is_not_found() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+    client
+        .register_instance(valid_request())
+        .await
+        .expect("registered");
+
+    let status = client
+        .heartbeat(HeartbeatRequest {
+            module_name: "someone-else".into(),
+            instance_id: valid_request().instance_id,
+        })
+        .await
+        .expect_err("wrong module");
+
+    assert_eq!(status.code(), Code::NotFound);
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn deregister_of_unknown_instance_is_not_found() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+
+    let status = client
+        .deregister_instance(DeregisterInstanceRequest {
+            module_name: "calc".into(),
+            instance_id: "never-registered".into(),
+        })
+        .await
+        .expect_err("unknown");
+
+    assert_eq!(status.code(), Code::NotFound);
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn malformed_ids_on_heartbeat_and_deregister_are_invalid_argument_not_internal() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+
+    let heartbeat = client
+        .heartbeat(HeartbeatRequest {
+            module_name: "calc".into(),
+            instance_id: "bad\u{1b}[31mid".into(),
+        })
+        .await
+        .expect_err("malformed");
+    let deregister = client
+        .deregister_instance(DeregisterInstanceRequest {
+            module_name: String::new(),
+            instance_id: "i-1".into(),
+        })
+        .await
+        .expect_err("malformed");
+
+    assert_eq!(heartbeat.code(), Code::InvalidArgument);
+    assert!(
+        heartbeat.message().starts_with("instance_id:"),
+        "{}",
+        heartbeat.message()
+    );
+    assert!(
+        !heartbeat.message().contains('\u{1b}'),
+        "control characters are escaped"
+    );
+    assert_eq!(deregister.code(), Code::InvalidArgument);
+    assert!(
+        deregister.message().starts_with("module_name:"),
+        "{}",
+        deregister.message()
+    );
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn resolve_and_list_name_their_bad_fields() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+
+    let empty_service = client
+        .resolve_grpc_service(ResolveGrpcServiceRequest {
+            service_name: String::new(),
+        })
+        .await
+        .expect_err("empty");
+    let unknown_service = client
+        .resolve_grpc_service(ResolveGrpcServiceRequest {
+            service_name: "nobody.v1.Here".into(),
+        })
+        .await
+        .expect_err("nobody serves it");
+    let empty_module = client
+        .list_instances(ListInstancesRequest {
+            module_name: String::new(),
+        })
+        .await
+        .expect_err("empty");
+
+    assert_eq!(empty_service.code(), Code::InvalidArgument);
+    assert!(
+        empty_service.message().starts_with("service_name:"),
+        "{}",
+        empty_service.message()
+    );
+    assert_eq!(unknown_service.code(), Code::NotFound);
+    assert!(
+        unknown_service.message().contains("nobody.v1.Here"),
+        "{}",
+        unknown_service.message()
+    );
+    assert_eq!(empty_module.code(), Code::InvalidArgument);
+    assert!(
+        empty_module.message().starts_with("module_name:"),
+        "{}",
+        empty_module.message()
+    );
+    cancel.cancel();
+}

@@ -1,0 +1,194 @@
+//! Runs the real `modgen-host` binary on a YAML and watches its output. Only plumbing
+//! lives here; what is checked stays in the tests.
+
+#![allow(dead_code)] // each test crate uses a different part of it
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// Everything slow enough to need waiting for gets this long: the 2-core CI machine
+/// builds other crates while the tests run.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub struct Host {
+    pub child: Child,
+    pub stdout: Lines,
+    pub stderr: Lines,
+    /// Keeps the YAML (and anything the test put next to it) alive.
+    pub dir: tempfile::TempDir,
+}
+
+impl Host {
+    /// Writes `yaml` to `host.yaml` in a fresh directory and starts `modgen-host` on it.
+    pub fn start(yaml: &str) -> Host {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(dir, yaml)
+    }
+
+    pub fn start_in(dir: tempfile::TempDir, yaml: &str) -> Host {
+        let file = dir.path().join("host.yaml");
+        std::fs::write(&file, yaml).expect("write host.yaml");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_modgen-host"))
+            .arg("--config")
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn modgen-host");
+        let stdout = Lines::collect(child.stdout.take().expect("piped"));
+        let stderr = Lines::collect(child.stderr.take().expect("piped"));
+        Host {
+            child,
+            stdout,
+            stderr,
+            dir,
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own unreaped child.
+        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0, "kill host");
+    }
+
+    /// The endpoint from `modgen-host: directory listening on <endpoint>`.
+    pub fn directory_endpoint(&self) -> String {
+        let line = self
+            .stdout
+            .wait_for("modgen-host: directory listening on ", PATIENCE);
+        line.rsplit(' ').next().expect("endpoint").to_owned()
+    }
+
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!(
+                    "modgen-host still running after {timeout:?}\nstdout:\n{}\nstderr:\n{}",
+                    self.stdout.text(),
+                    self.stderr.text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        // A failed test must not leave a host (and, through PDEATHSIG, its modules) behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// All lines read so far from one of the host's streams.
+#[derive(Clone)]
+pub struct Lines {
+    inner: Arc<(Mutex<Vec<String>>, Condvar)>,
+}
+
+impl Lines {
+    fn collect(stream: impl Read + Send + 'static) -> Lines {
+        let lines = Lines {
+            inner: Arc::new((Mutex::new(Vec::new()), Condvar::new())),
+        };
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                let (all, changed) = &*sink.inner;
+                all.lock().expect("lock").push(line);
+                changed.notify_all();
+            }
+        });
+        lines
+    }
+
+    pub fn all(&self) -> Vec<String> {
+        self.inner.0.lock().expect("lock").clone()
+    }
+
+    pub fn text(&self) -> String {
+        self.all().join("\n")
+    }
+
+    /// The first line containing `needle`, waiting for it up to `timeout`.
+    pub fn wait_for(&self, needle: &str, timeout: Duration) -> String {
+        self.wait_for_nth(needle, 1, timeout)
+    }
+
+    /// The `n`th line (1-based) containing `needle`.
+    pub fn wait_for_nth(&self, needle: &str, n: usize, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        let (all, changed) = &*self.inner;
+        let mut lines = all.lock().expect("lock");
+        loop {
+            if let Some(line) = lines.iter().filter(|l| l.contains(needle)).nth(n - 1) {
+                return line.clone();
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                panic!(
+                    "no line #{n} containing {needle:?} within {timeout:?}; got:\n{}",
+                    lines.join("\n")
+                );
+            }
+            lines = changed.wait_timeout(lines, deadline - now).expect("lock").0;
+        }
+    }
+
+    pub fn count(&self, needle: &str) -> usize {
+        self.all().iter().filter(|l| l.contains(needle)).count()
+    }
+}
+
+/// True while `pid` is a live (not zombie) process.
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name: `123 (sleep) S ...`.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
+}
+
+pub fn wait_until_dead(pid: i32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if !alive(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    !alive(pid)
+}
+
+/// The pid in a line ending in `pid=<n>`.
+pub fn pid_in(line: &str) -> i32 {
+    line.rsplit("pid=")
+        .next()
+        .and_then(|pid| pid.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {line:?}"))
+}
+
+/// The workspace's target directory (where cargo put `modgen-host`).
+pub fn target_dir() -> PathBuf {
+    let host = Path::new(env!("CARGO_BIN_EXE_modgen-host"));
+    host.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/modgen-host")
+        .to_owned()
+}
