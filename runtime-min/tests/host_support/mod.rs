@@ -184,11 +184,75 @@ pub fn pid_in(line: &str) -> i32 {
         .unwrap_or_else(|| panic!("no pid in {line:?}"))
 }
 
-/// The workspace's target directory (where cargo put `modgen-host`).
-pub fn target_dir() -> PathBuf {
-    let host = Path::new(env!("CARGO_BIN_EXE_modgen-host"));
-    host.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/modgen-host")
-        .to_owned()
+/// The echo fixture module (`runtime-min/fixtures/echo-module`), built next to
+/// `modgen-host`. Built on every call: cargo answers fast when it is fresh, and a stale
+/// fixture would test yesterday's runtime.
+pub fn echo_module_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = Command::new(cargo)
+                .args([
+                    "build",
+                    "--quiet",
+                    "-p",
+                    "modgen-echo-module",
+                    "--bin",
+                    "modgen-echo-module",
+                ])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("run cargo build");
+            assert!(status.success(), "cargo build -p modgen-echo-module failed");
+            let binary =
+                Path::new(env!("CARGO_BIN_EXE_modgen-host")).with_file_name("modgen-echo-module");
+            assert!(binary.is_file(), "no fixture at {}", binary.display());
+            binary
+        })
+        .clone()
+}
+
+/// Live direct children of `pid`, found by their parent pid in `/proc/*/stat`
+/// (`/proc/<pid>/task/*/children` is not available on every kernel).
+pub fn children_of(pid: i32) -> Vec<i32> {
+    let mut children = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return children;
+    };
+    for entry in entries.flatten() {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces, so split after its `)`.
+        let mut fields = stat
+            .rsplit_once(") ")
+            .map(|(_, rest)| rest)
+            .unwrap_or("")
+            .split(' ');
+        let state = fields.next();
+        let parent = fields.next().and_then(|p| p.parse::<i32>().ok());
+        if parent == Some(pid) && !matches!(state, Some("Z" | "X")) {
+            children.push(child);
+        }
+    }
+    children.sort_unstable();
+    children
+}
+
+/// The value of `key` in the environment `pid` was started with.
+pub fn environ_of(pid: i32, key: &str) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    let prefix = format!("{key}=");
+    environ
+        .split(|&b| b == 0)
+        .filter_map(|entry| std::str::from_utf8(entry).ok())
+        .find_map(|entry| entry.strip_prefix(&prefix).map(str::to_owned))
 }

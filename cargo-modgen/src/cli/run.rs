@@ -1,0 +1,139 @@
+//! `cargo modgen run`: build the workspace, then run the host in-process (directory plus
+//! every module of `host.yaml`, out of process) until Ctrl-C.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use modgen_runtime::host::{self, HostConfig};
+use modgen_runtime::lifecycle;
+
+use super::workspace::{directory_endpoint_file, find_manifest};
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// The workspace's modgen.toml (default: the nearest one above the current directory).
+    #[arg(long)]
+    pub manifest_path: Option<PathBuf>,
+    /// The host YAML (default: host.yaml beside modgen.toml).
+    #[arg(long)]
+    pub host_config: Option<PathBuf>,
+    /// Build and run the release profile.
+    #[arg(long)]
+    pub release: bool,
+}
+
+pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
+    let manifest = find_manifest(args.manifest_path.as_deref())?;
+    let root = manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let host_yaml = args
+        .host_config
+        .clone()
+        .unwrap_or_else(|| root.join("host.yaml"));
+    // Read before building so a broken host.yaml fails in a second, not after a build.
+    let mut config = HostConfig::from_yaml_file(&host_yaml).map_err(|error| error.to_string())?;
+
+    let binaries = build_workspace(&root, args.release)?;
+    point_at_built_binaries(&mut config, &binaries);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    runtime.block_on(async {
+        lifecycle::hook_signals().map_err(|error| format!("cannot hook signals: {error}"))?;
+        let running = host::start(config, lifecycle::root_token())
+            .await
+            .map_err(|error| error.to_string())?;
+        let endpoint_file = directory_endpoint_file(&root);
+        remember_endpoint(&endpoint_file, running.directory_endpoint());
+        eprintln!(
+            "modgen: call a module with `cargo modgen call <package.Service>/<Method> '<json>'` \
+             (directory {}); Ctrl-C stops everything",
+            running.directory_endpoint()
+        );
+        let outcome = running.wait().await.map_err(|error| error.to_string());
+        let _ = std::fs::remove_file(&endpoint_file);
+        Ok(if outcome?.is_clean() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    })
+}
+
+/// `cargo build` for the whole workspace; returns the built executables by target name,
+/// read from cargo's JSON messages so CARGO_TARGET_DIR and profiles are respected.
+fn build_workspace(root: &Path, release: bool) -> Result<BTreeMap<String, PathBuf>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["build", "--workspace", "--message-format=json-render-diagnostics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if release {
+        command.arg("--release");
+    }
+    let mut child = command
+        .spawn()
+        .map_err(|error| format!("cannot run cargo: {error}"))?;
+    let stdout = child.stdout.take().ok_or("cargo's output is not readable")?;
+    let mut binaries = BTreeMap::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|error| format!("reading cargo's output: {error}"))?;
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        if let (Some(name), Some(executable)) = (
+            message["target"]["name"].as_str(),
+            message["executable"].as_str(),
+        ) {
+            binaries.insert(name.to_owned(), PathBuf::from(executable));
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|error| format!("waiting for cargo: {error}"))?;
+    if !status.success() {
+        return Err(format!("cargo build failed in {} ({status})", root.display()));
+    }
+    Ok(binaries)
+}
+
+/// host.yaml names `target/debug/<bin>`, which is wrong under another CARGO_TARGET_DIR or
+/// `--release`: a module whose executable has the name of a binary just built runs that
+/// binary.
+fn point_at_built_binaries(config: &mut HostConfig, binaries: &BTreeMap<String, PathBuf>) {
+    for module in &mut config.modules {
+        let execution = &mut module.runtime.execution;
+        let built = execution
+            .executable_path
+            .file_name()
+            .and_then(|name| binaries.get(name.to_string_lossy().as_ref()));
+        if let Some(built) = built {
+            execution.executable_path = built.clone();
+        }
+    }
+}
+
+fn remember_endpoint(file: &Path, endpoint: &str) {
+    let written = file
+        .parent()
+        .map(std::fs::create_dir_all)
+        .unwrap_or(Ok(()))
+        .and_then(|()| std::fs::write(file, endpoint));
+    if let Err(error) = written {
+        eprintln!(
+            "modgen: warning: cannot write {} ({error}); pass --directory {endpoint} to `call`",
+            file.display()
+        );
+    }
+}
