@@ -49,13 +49,10 @@ pub fn check(model: &Model, manifest: &Manifest) -> Result<(), Errors> {
     };
     claim(&model.sdk.error_type, "the error type".to_string(), None);
     for service in &model.services {
-        let selection = manifest
-            .services
-            .iter()
-            .find(|s| {
-                let wanted = s.name.value.trim_start_matches('.');
-                wanted == service.full_name || wanted == service.proto_name
-            });
+        let selection = manifest.services.iter().find(|s| {
+            let wanted = s.name.value.trim_start_matches('.');
+            wanted == service.full_name || wanted == service.proto_name
+        });
         let trait_at = selection
             .and_then(|s| s.trait_name.as_ref().map(|t| t.at.clone()))
             .or_else(|| selection.map(|s| s.name.at.clone()));
@@ -63,9 +60,21 @@ pub fn check(model: &Model, manifest: &Manifest) -> Result<(), Errors> {
             .and_then(|s| s.client_name.as_ref().map(|c| c.at.clone()))
             .or_else(|| selection.map(|s| s.name.at.clone()));
         let who = &service.full_name;
-        claim(&service.trait_name, format!("the API trait of `{who}`"), trait_at);
-        claim(&service.client_name, format!("the client of `{who}`"), client_at);
-        claim(&service.adapter_name, format!("the server adapter of `{who}`"), None);
+        claim(
+            &service.trait_name,
+            format!("the API trait of `{who}`"),
+            trait_at,
+        );
+        claim(
+            &service.client_name,
+            format!("the client of `{who}`"),
+            client_at,
+        );
+        claim(
+            &service.adapter_name,
+            format!("the server adapter of `{who}`"),
+            None,
+        );
 
         let mut methods: HashMap<&str, &str> = HashMap::new();
         for method in &service.methods {

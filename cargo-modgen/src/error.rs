@@ -207,13 +207,16 @@ mod tests {
 
     #[test]
     fn error_renders_as_one_clickable_line() {
-        let error = Error::new(ErrorKind::ManifestUnknownKey, "unknown key `nmae`\nin [module]")
-            .at(Location {
-                file: "modgen.toml".into(),
-                line: 2,
-                column: 1,
-            })
-            .with_help("did you mean `name`?");
+        let error = Error::new(
+            ErrorKind::ManifestUnknownKey,
+            "unknown key `nmae`\nin [module]",
+        )
+        .at(Location {
+            file: "modgen.toml".into(),
+            line: 2,
+            column: 1,
+        })
+        .with_help("did you mean `name`?");
         assert_eq!(
             error.to_string(),
             "modgen.toml:2:1: unknown key `nmae` in [module]; did you mean `name`?"

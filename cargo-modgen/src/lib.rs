@@ -12,17 +12,18 @@ pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod proto;
+pub mod scaffold;
 pub mod write;
 
 use std::path::Path;
 
-pub use emit::header::{verify as verify_header, HeaderState};
+pub use emit::header::{HeaderState, verify as verify_header};
 pub use emit::{RuntimeDep, SdkOptions};
 pub use error::{Error, ErrorKind, Errors, Location};
 pub use fileset::{Contents, FileSet, GeneratedFile, Owner};
 pub use manifest::Manifest;
 pub use model::Model;
-pub use write::{write_fileset, WriteReport};
+pub use write::{WriteReport, write_fileset};
 
 /// Reads `modgen.toml` at `manifest_path`, compiles its protos and returns the checked
 /// model. Paths in the manifest are relative to its directory; errors name the manifest
@@ -30,7 +31,11 @@ pub use write::{write_fileset, WriteReport};
 pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
     let shown = manifest_path.display().to_string();
     let text = std::fs::read_to_string(manifest_path).map_err(|e| {
-        Error::new(ErrorKind::ManifestIo, format!("cannot read the manifest: {e}")).in_file(&shown)
+        Error::new(
+            ErrorKind::ManifestIo,
+            format!("cannot read the manifest: {e}"),
+        )
+        .in_file(&shown)
     })?;
     let manifest = Manifest::parse(&text, &shown)?;
     let base_dir = manifest_path.parent().unwrap_or(Path::new("."));
@@ -43,7 +48,11 @@ pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
 
 /// [`load`] for a manifest already parsed (tests, the proc-macro): compiles the protos
 /// relative to `base_dir`. `manifest_name` is how generated headers name the manifest.
-pub fn load_manifest(manifest: &Manifest, base_dir: &Path, manifest_name: &str) -> Result<Model, Errors> {
+pub fn load_manifest(
+    manifest: &Manifest,
+    base_dir: &Path,
+    manifest_name: &str,
+) -> Result<Model, Errors> {
     let compiled = proto::compile(manifest, base_dir)?;
     let model = model::build(manifest, &compiled, manifest_name)?;
     check::check(&model, manifest)?;
@@ -53,4 +62,13 @@ pub fn load_manifest(manifest: &Manifest, base_dir: &Path, manifest_name: &str) 
 /// The SDK crate for `model`: every file, paths relative to the crate's root.
 pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> {
     emit::sdk::generate(model, options)
+}
+
+pub use emit::module::{WorkspaceOptions, generate_module};
+
+/// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate
+/// under `<module name>/`, and `new`'s scaffolding, each file with its owner; paths
+/// relative to the workspace root. Writers create user-owned files only when absent.
+pub fn generate_workspace(model: &Model, options: &WorkspaceOptions) -> Result<FileSet, Errors> {
+    emit::module::generate_workspace(model, options)
 }

@@ -3,6 +3,7 @@
 //! The schema and every key are documented in `docs/manifest.md`.
 
 mod config;
+mod errors;
 mod raw;
 mod suggest;
 
@@ -89,7 +90,10 @@ impl Manifest {
                 if !is_semver(v.get_ref()) {
                     value_error(
                         v.span(),
-                        format!("invalid version `{}`: expected MAJOR.MINOR.PATCH", v.get_ref()),
+                        format!(
+                            "invalid version `{}`: expected MAJOR.MINOR.PATCH",
+                            v.get_ref()
+                        ),
                     );
                 }
                 v.get_ref().clone()
@@ -99,8 +103,11 @@ impl Manifest {
 
         if raw.proto.files.is_empty() {
             errors.push(
-                Error::new(ErrorKind::ManifestValue, "`[proto] files` lists no proto file")
-                    .in_file(file),
+                Error::new(
+                    ErrorKind::ManifestValue,
+                    "`[proto] files` lists no proto file",
+                )
+                .in_file(file),
             );
         }
         let proto_files = raw.proto.files.iter().map(|f| located(f, &at)).collect();
@@ -150,21 +157,29 @@ impl Manifest {
         }
 
         let module_camel = names::module_camel(&module_name.value);
-        let sdk_crate = checked_or(&raw.sdk.crate_name, &mut errors, &at, names::check_package_name)
-            .unwrap_or_else(|| format!("{}-sdk", module_name.value));
+        let sdk_crate = checked_or(
+            &raw.sdk.crate_name,
+            &mut errors,
+            &at,
+            names::check_package_name,
+        )
+        .unwrap_or_else(|| format!("{}-sdk", module_name.value));
         let error_type = checked_or(&raw.sdk.error, &mut errors, &at, names::check_type_name)
             .unwrap_or_else(|| format!("{module_camel}Error"));
         let sdk_trait = raw.sdk.trait_name.as_ref().map(|t| located(t, &at));
-        if let Some(t) = &sdk_trait {
-            if let Err(why) = names::check_type_name(&t.value) {
-                errors.push(
-                    Error::new(ErrorKind::ManifestValue, format!("invalid trait name `{}`: {why}", t.value))
-                        .at(t.at.clone()),
-                );
-            }
+        if let Some(t) = &sdk_trait
+            && let Err(why) = names::check_type_name(&t.value)
+        {
+            errors.push(
+                Error::new(
+                    ErrorKind::ManifestValue,
+                    format!("invalid trait name `{}`: {why}", t.value),
+                )
+                .at(t.at.clone()),
+            );
         }
 
-        let error_variants = error_variants(&raw.errors.variant, &mut errors, &at);
+        let error_variants = errors::variants(&raw.errors.variant, &mut errors, &at);
         let config = config::fields(&raw.config, &mut errors, &at);
 
         let heartbeat_interval = match &raw.runtime.heartbeat_interval {
@@ -220,90 +235,14 @@ fn checked_or(
     let value = value.as_ref()?;
     if let Err(why) = check(value.get_ref()) {
         errors.push(
-            Error::new(ErrorKind::ManifestValue, format!("invalid name `{}`: {why}", value.get_ref()))
-                .at(at(value.span())),
+            Error::new(
+                ErrorKind::ManifestValue,
+                format!("invalid name `{}`: {why}", value.get_ref()),
+            )
+            .at(at(value.span())),
         );
     }
     Some(value.get_ref().clone())
-}
-
-fn error_variants(
-    raw: &[raw::RawVariant],
-    errors: &mut Errors,
-    at: &impl Fn(Range<usize>) -> Location,
-) -> Vec<ErrorVariant> {
-    let mut variants: Vec<ErrorVariant> = Vec::new();
-    for variant in raw {
-        let name = variant.name.get_ref();
-        let name_at = at(variant.name.span());
-        if let Err(why) = names::check_type_name(name) {
-            errors.push(
-                Error::new(ErrorKind::ManifestValue, format!("invalid variant name `{name}`: {why}"))
-                    .at(name_at.clone()),
-            );
-        }
-        if BUILTIN_VARIANTS.iter().any(|(builtin, _)| builtin == name) || name == "Other" {
-            errors.push(
-                Error::new(
-                    ErrorKind::ManifestValue,
-                    format!("variant `{name}` is built into every SDK error type"),
-                )
-                .at(name_at.clone()),
-            );
-        } else if variants.iter().any(|v| &v.name == name) {
-            errors.push(
-                Error::new(ErrorKind::ManifestValue, format!("duplicate error variant `{name}`"))
-                    .at(name_at.clone()),
-            );
-        }
-        let code_text = variant.code.get_ref();
-        let code_at = at(variant.code.span());
-        let Some(code) = GrpcCode::from_name(code_text) else {
-            let mut error = Error::new(
-                ErrorKind::ManifestValue,
-                format!("unknown gRPC code `{code_text}`"),
-            )
-            .at(code_at);
-            let upper = code_text.to_uppercase();
-            if let Some(near) = closest(&upper, GrpcCode::names()) {
-                error = error.with_help(format!("did you mean `{near}`?"));
-            }
-            errors.push(error);
-            continue;
-        };
-        if code == GrpcCode::Ok {
-            errors.push(
-                Error::new(ErrorKind::ManifestValue, "`OK` is not an error code").at(code_at),
-            );
-            continue;
-        }
-        if let Some((builtin, _)) = BUILTIN_VARIANTS.iter().find(|(_, c)| *c == code) {
-            errors.push(
-                Error::new(
-                    ErrorKind::ManifestValue,
-                    format!("code `{code_text}` is already mapped to the built-in variant `{builtin}`"),
-                )
-                .at(code_at),
-            );
-            continue;
-        }
-        if let Some(other) = variants.iter().find(|v| v.code == code) {
-            errors.push(
-                Error::new(
-                    ErrorKind::ManifestValue,
-                    format!("code `{code_text}` is already mapped to variant `{}`", other.name),
-                )
-                .at(code_at),
-            );
-            continue;
-        }
-        variants.push(ErrorVariant {
-            name: name.clone(),
-            code,
-            docs: variant.doc.iter().flat_map(|d| d.lines()).map(str::to_string).collect(),
-        });
-    }
-    variants
 }
 
 fn is_semver(version: &str) -> bool {
@@ -317,8 +256,12 @@ fn is_semver(version: &str) -> bool {
 
 /// A TOML or schema error, located, with a suggestion for unknown keys and values.
 fn toml_error(error: &toml::de::Error, file: &str, text: &str) -> Error {
-    let message = error.message().trim().to_string();
-    let (kind, help) = match suggest::parse_unknown(&message) {
+    // serde says "field"; in a TOML file it is a key.
+    let message = error
+        .message()
+        .trim()
+        .replacen("unknown field", "unknown key", 1);
+    let (kind, help) = match suggest::parse_unknown(error.message().trim()) {
         Some((word, expected)) => {
             let help = closest(&word, expected.iter().map(String::as_str))
                 .map(|near| format!("did you mean `{near}`?"));

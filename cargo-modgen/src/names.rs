@@ -158,7 +158,9 @@ pub fn check_type_name(name: &str) -> Result<(), String> {
         return Err("must start with an uppercase ASCII letter".into());
     }
     if let Some(bad) = name.chars().find(|c| !c.is_ascii_alphanumeric()) {
-        return Err(format!("may only contain ASCII letters and digits (found `{bad}`)"));
+        return Err(format!(
+            "may only contain ASCII letters and digits (found `{bad}`)"
+        ));
     }
     if is_keyword(name) {
         return Err("is a Rust keyword".into());

@@ -49,8 +49,11 @@ pub fn compile(manifest: &Manifest, base_dir: &Path) -> Result<Compiled, Errors>
     for file in &manifest.proto_files {
         if !base_dir.join(&file.value).is_file() {
             errors.push(
-                Error::new(ErrorKind::ProtoNotFound, format!("proto file `{}` not found", file.value))
-                    .at(file.at.clone()),
+                Error::new(
+                    ErrorKind::ProtoNotFound,
+                    format!("proto file `{}` not found", file.value),
+                )
+                .at(file.at.clone()),
             );
         }
     }
@@ -97,16 +100,11 @@ fn proto_error(error: &protox::Error, includes: &[(String, PathBuf)]) -> Error {
         ErrorKind::ProtoInvalid
     };
     let mut message = error.to_string();
-    // A check error's text names the problem; the label often says it better ("not found").
-    let label = error.labels().and_then(|mut labels| labels.next());
-    if let Some(text) = label.as_ref().and_then(|l| l.label()) {
-        if !message.contains(text) {
-            message = format!("{message} ({text})");
-        }
-    }
     if let Some(help) = error.help() {
         message = format!("{message}; {help}");
     }
+    // The label's span gives the position; its text ("found here") adds nothing on one line.
+    let label = error.labels().and_then(|mut labels| labels.next());
     let out = Error::new(kind, message);
     let Some(name) = error.file() else {
         return out;

@@ -88,7 +88,13 @@ mod tests {
         assert_eq!(third.written, [PathBuf::from("src/lib.rs")]);
         let leftovers: Vec<_> = fs::read_dir(dir.path().join("src"))
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("modgen-tmp"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("modgen-tmp")
+            })
             .collect();
         assert!(leftovers.is_empty());
     }

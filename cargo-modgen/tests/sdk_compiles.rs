@@ -32,7 +32,10 @@ fn every_generated_sdk_is_clippy_clean() {
     }
     std::fs::write(
         workspace.path().join("Cargo.toml"),
-        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", members.join(", ")),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
     )
     .unwrap();
     std::fs::copy(
@@ -42,7 +45,14 @@ fn every_generated_sdk_is_clippy_clean() {
     .unwrap();
 
     let output = Command::new(env!("CARGO"))
-        .args(["clippy", "--all-targets", "--offline", "--", "-D", "warnings"])
+        .args([
+            "clippy",
+            "--all-targets",
+            "--offline",
+            "--",
+            "-D",
+            "warnings",
+        ])
         .current_dir(workspace.path())
         .env("CARGO_TARGET_DIR", Path::new(REPO).join("target"))
         .output()

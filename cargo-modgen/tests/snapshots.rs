@@ -36,3 +36,23 @@ fn generation_is_deterministic() {
         assert_eq!(case.sdk(&options), case.sdk(&options), "{}", case.name);
     }
 }
+
+#[test]
+fn every_generated_text_file_has_an_intact_header() {
+    let options = SdkOptions::default();
+    for case in common::CASES {
+        for file in case.sdk(&options).files() {
+            if let Contents::Text(text) = &file.contents {
+                assert_eq!(
+                    modgen::verify_header(text),
+                    modgen::HeaderState::Intact,
+                    "{}: {}",
+                    case.name,
+                    file.path.display()
+                );
+                let edited = format!("{text}// a hand edit\n");
+                assert_eq!(modgen::verify_header(&edited), modgen::HeaderState::Edited);
+            }
+        }
+    }
+}

@@ -148,7 +148,9 @@ impl Default for CallContext {
 
 /// The request id a server echoed on a response, if any.
 pub fn response_request_id(metadata: &MetadataMap) -> Option<&str> {
-    metadata.get(REQUEST_ID_HEADER).and_then(|value| value.to_str().ok())
+    metadata
+        .get(REQUEST_ID_HEADER)
+        .and_then(|value| value.to_str().ok())
 }
 
 /// Parses a `grpc-timeout` value: at most 8 ASCII digits and one unit of
@@ -199,7 +201,10 @@ mod tests {
         assert_eq!(parse_grpc_timeout("3M"), Some(Duration::from_secs(180)));
         assert_eq!(parse_grpc_timeout("4S"), Some(Duration::from_secs(4)));
         assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_grpc_timeout("99999999u"), Some(Duration::from_micros(99_999_999)));
+        assert_eq!(
+            parse_grpc_timeout("99999999u"),
+            Some(Duration::from_micros(99_999_999))
+        );
         assert_eq!(parse_grpc_timeout("7n"), Some(Duration::from_nanos(7)));
     }
 

@@ -54,6 +54,8 @@ impl ClientHub {
 impl std::fmt::Debug for ClientHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
-        f.debug_struct("ClientHub").field("clients", &entries.len()).finish()
+        f.debug_struct("ClientHub")
+            .field("clients", &entries.len())
+            .finish()
     }
 }

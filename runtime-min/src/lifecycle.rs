@@ -2,7 +2,7 @@
 //! bound. One root cancellation token per process; everything long-running hangs off a
 //! child of it, so one signal reaches every background task.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -22,7 +22,11 @@ pub trait Module: Send + 'static {
 
     /// Serves until `cancel` fires, then returns. Calls `ready.notify()` once it accepts
     /// work; returning before that counts as a failed start.
-    async fn serve(&mut self, cancel: CancellationToken, ready: ReadySignal) -> Result<(), BoxError>;
+    async fn serve(
+        &mut self,
+        cancel: CancellationToken,
+        ready: ReadySignal,
+    ) -> Result<(), BoxError>;
 
     /// Releases what `init` took. Runs after `serve` returned; gets what is left of the
     /// stop budget and is abandoned when it overruns.
@@ -80,15 +84,19 @@ pub fn child_token() -> CancellationToken {
     root_token().child_token()
 }
 
-/// Cancels the root token on the first SIGINT or SIGTERM. Idempotent: only the first call
-/// installs the handlers; returns whether this call did. Needs a tokio runtime.
+/// Cancels the root token on the first SIGINT or SIGTERM; a second one exits the process
+/// at once (status 128 + signal number), for an operator whose Ctrl-C met a stuck drain.
+/// Only the first successful call installs the handlers; returns whether this call did.
+/// Needs a tokio runtime, which must outlive the process's use of signals.
 pub fn hook_signals() -> std::io::Result<bool> {
-    static HOOKED: OnceLock<()> = OnceLock::new();
-    let mut installed = Ok(false);
-    HOOKED.get_or_init(|| {
-        installed = install_signal_handlers().map(|()| true);
-    });
-    installed
+    static HOOKED: Mutex<bool> = Mutex::new(false);
+    let mut hooked = HOOKED.lock().unwrap_or_else(PoisonError::into_inner);
+    if *hooked {
+        return Ok(false);
+    }
+    install_signal_handlers()?;
+    *hooked = true;
+    Ok(true)
 }
 
 fn install_signal_handlers() -> std::io::Result<()> {
@@ -99,57 +107,88 @@ fn install_signal_handlers() -> std::io::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let root = root_token();
     tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = interrupt.recv() => "SIGINT",
-            _ = terminate.recv() => "SIGTERM",
+        let mut next = async || -> (&'static str, i32) {
+            tokio::select! {
+                _ = interrupt.recv() => ("SIGINT", libc::SIGINT),
+                _ = terminate.recv() => ("SIGTERM", libc::SIGTERM),
+            }
         };
+        let (name, _) = next().await;
         tracing::info!(signal = name, "shutting down");
         root.cancel();
+        let (name, number) = next().await;
+        tracing::warn!(
+            signal = name,
+            "second signal: exiting without finishing the shutdown"
+        );
+        std::process::exit(128 + number);
     });
     Ok(())
 }
 
 /// A module running in its own task.
 pub struct RunningModule {
-    ready: Option<oneshot::Receiver<()>>,
+    ready: oneshot::Receiver<()>,
     task: JoinHandle<Result<(), LifecycleError>>,
 }
 
 impl RunningModule {
-    /// Waits until the module is ready; `Err` when its run ended first (with the reason).
-    pub async fn ready(&mut self) -> Result<(), LifecycleError> {
-        let Some(ready) = self.ready.take() else {
-            return Ok(());
-        };
-        match ready.await {
-            Ok(()) => Ok(()),
-            Err(_) => Err(self.finish().await.err().unwrap_or(LifecycleError::ExitedBeforeReady)),
+    /// Waits until the module is ready. `Err` when its run ended first, with the reason
+    /// (the run is over then, so there is nothing left to join).
+    pub async fn ready(mut self) -> Result<ReadyModule, LifecycleError> {
+        match (&mut self.ready).await {
+            Ok(()) => Ok(ReadyModule { task: self.task }),
+            Err(_) => Err(finish(self.task)
+                .await
+                .err()
+                .unwrap_or(LifecycleError::ExitedBeforeReady)),
         }
     }
 
-    /// Waits for the run to end (after its cancel token fired, or a failure).
-    pub async fn join(mut self) -> Result<(), LifecycleError> {
-        self.finish().await
+    /// Waits for the run to end, ready or not.
+    pub async fn join(self) -> Result<(), LifecycleError> {
+        finish(self.task).await
     }
+}
 
-    async fn finish(&mut self) -> Result<(), LifecycleError> {
-        (&mut self.task).await.map_err(|error| LifecycleError::Task(error.to_string()))?
+/// A module that signalled ready and is serving.
+pub struct ReadyModule {
+    task: JoinHandle<Result<(), LifecycleError>>,
+}
+
+impl ReadyModule {
+    /// Waits for the run to end (after its cancel token fired, or a failure).
+    pub async fn join(self) -> Result<(), LifecycleError> {
+        finish(self.task).await
     }
+}
+
+async fn finish(task: JoinHandle<Result<(), LifecycleError>>) -> Result<(), LifecycleError> {
+    task.await
+        .map_err(|error| LifecycleError::Task(error.to_string()))?
 }
 
 /// Starts `module` in a task: `init`, then `serve` until `cancel` fires, then `stop`.
 /// Once cancelled, `serve` and `stop` together get `stop_timeout`.
-pub fn spawn_module<M: Module>(module: M, cancel: CancellationToken, stop_timeout: Duration) -> RunningModule {
+pub fn spawn_module<M: Module>(
+    module: M,
+    cancel: CancellationToken,
+    stop_timeout: Duration,
+) -> RunningModule {
     let (ready, ready_receiver) = ReadySignal::new();
     let task = tokio::spawn(drive(module, cancel, stop_timeout, ready));
     RunningModule {
-        ready: Some(ready_receiver),
+        ready: ready_receiver,
         task,
     }
 }
 
 /// [`spawn_module`] and wait for the end.
-pub async fn run_module<M: Module>(module: M, cancel: CancellationToken, stop_timeout: Duration) -> Result<(), LifecycleError> {
+pub async fn run_module<M: Module>(
+    module: M,
+    cancel: CancellationToken,
+    stop_timeout: Duration,
+) -> Result<(), LifecycleError> {
     spawn_module(module, cancel, stop_timeout).join().await
 }
 
@@ -183,7 +222,14 @@ async fn drive<M: Module>(
         // Stopping begins now: the rest of `serve` and all of `stop` share one budget.
         let deadline = tokio::time::Instant::now() + stop_timeout;
         let served = match outcome {
-            Some(result) => Served::Returned(result, was_ready || became_ready.try_recv().is_ok()),
+            Some(result) => {
+                // `serve` may have signalled and returned in the same poll.
+                if !was_ready && became_ready.try_recv().is_ok() {
+                    was_ready = true;
+                    ready.notify();
+                }
+                Served::Returned(result, was_ready)
+            }
             None => match tokio::time::timeout_at(deadline, &mut serve).await {
                 Ok(result) => Served::Returned(result, true),
                 Err(_) => Served::Overran,

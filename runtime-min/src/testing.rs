@@ -21,14 +21,17 @@ pub struct LoopbackServer {
 
 /// Serves `routes` on 127.0.0.1:0 until the returned guard drops.
 pub async fn serve_loopback(routes: Routes) -> std::io::Result<LoopbackServer> {
-    let incoming = TcpIncoming::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?.with_nodelay(Some(true));
+    let incoming =
+        TcpIncoming::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?.with_nodelay(Some(true));
     let addr = incoming.local_addr()?;
     let endpoint = format!("http://{addr}");
     let (shutdown, stop) = oneshot::channel::<()>();
-    let server = Server::builder().add_routes(routes).serve_with_incoming_shutdown(incoming, async {
-        // A dropped sender stops the server as well.
-        let _ = stop.await;
-    });
+    let server = Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, async {
+            // A dropped sender stops the server as well.
+            let _ = stop.await;
+        });
     let task = tokio::spawn(server);
     let channel = Channel::from_shared(endpoint.clone())
         .map_err(std::io::Error::other)?

@@ -5,8 +5,8 @@
 #[allow(dead_code)]
 mod echo;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use echo::{EchoRequest, EchoService};
@@ -33,8 +33,15 @@ fn options(max_attempts: u32) -> ClientOptions {
 }
 
 fn channels_over(endpoints: &[&LoopbackServer], options: ClientOptions) -> ServiceChannels {
-    let endpoints = endpoints.iter().map(|server| server.endpoint.clone()).collect();
-    ServiceChannels::new(echo::SERVICE_NAME, Arc::new(StaticResolver(endpoints)), options)
+    let endpoints = endpoints
+        .iter()
+        .map(|server| server.endpoint.clone())
+        .collect();
+    ServiceChannels::new(
+        echo::SERVICE_NAME,
+        Arc::new(StaticResolver(endpoints)),
+        options,
+    )
 }
 
 fn request(delay_ms: u32) -> EchoRequest {
@@ -49,10 +56,15 @@ fn request(delay_ms: u32) -> EchoRequest {
 async fn call_unary_retries_unavailable_onto_a_second_instance() {
     let sick = EchoService::failing("sick", Code::Unavailable);
     let healthy = EchoService::new("healthy");
-    let (a, b) = (instance(sick.clone()).await, instance(healthy.clone()).await);
+    let (a, b) = (
+        instance(sick.clone()).await,
+        instance(healthy.clone()).await,
+    );
     let channels = channels_over(&[&a, &b], options(3));
 
-    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap();
 
     assert_eq!(reply.served_by, "healthy");
     assert_eq!((sick.calls(), healthy.calls()), (1, 1));
@@ -68,7 +80,9 @@ async fn call_unary_retries_a_dead_endpoint_onto_a_live_one() {
     let resolver = StaticResolver(vec![dead, healthy.endpoint.clone()]);
     let channels = ServiceChannels::new(echo::SERVICE_NAME, Arc::new(resolver), options(3));
 
-    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+    let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap();
 
     assert_eq!(reply.served_by, "healthy");
 }
@@ -77,10 +91,15 @@ async fn call_unary_retries_a_dead_endpoint_onto_a_live_one() {
 async fn call_unary_does_not_retry_other_codes() {
     let refusing = EchoService::failing("refusing", Code::InvalidArgument);
     let healthy = EchoService::new("healthy");
-    let (a, b) = (instance(refusing.clone()).await, instance(healthy.clone()).await);
+    let (a, b) = (
+        instance(refusing.clone()).await,
+        instance(healthy.clone()).await,
+    );
     let channels = channels_over(&[&a, &b], options(3));
 
-    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(status.message(), "refusing always fails");
@@ -91,13 +110,24 @@ async fn call_unary_does_not_retry_other_codes() {
 async fn call_unary_gives_up_after_max_attempts_keeping_the_last_message() {
     let sick = EchoService::failing("sick", Code::Unavailable);
     let server = instance(sick.clone()).await;
-    let channels = ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options(3));
+    let channels =
+        ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options(3));
 
-    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
-    assert!(status.message().contains("after 3 attempt(s)"), "{}", status.message());
-    assert!(status.message().contains("sick always fails"), "{}", status.message());
+    assert!(
+        status.message().contains("after 3 attempt(s)"),
+        "{}",
+        status.message()
+    );
+    assert!(
+        status.message().contains("sick always fails"),
+        "{}",
+        status.message()
+    );
     assert_eq!(sick.calls(), 3);
 }
 
@@ -108,10 +138,16 @@ async fn call_unary_respects_the_context_deadline() {
     let ctx = CallContext::new().with_timeout(Duration::from_millis(200));
 
     let started = Instant::now();
-    let status = call_unary(&channels, &ctx, request(3_000), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &ctx, request(3_000), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
-    assert!(started.elapsed() < Duration::from_millis(1_000), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1_000),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -124,10 +160,16 @@ async fn call_timeout_bounds_a_call_without_a_context_deadline() {
     let channels = channels_over(&[&slow], options);
 
     let started = Instant::now();
-    let status = call_unary(&channels, &CallContext::new(), request(3_000), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &CallContext::new(), request(3_000), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
-    assert!(started.elapsed() < Duration::from_millis(1_000), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1_000),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -142,15 +184,26 @@ async fn call_unary_never_retries_past_the_deadline() {
         },
         ..ClientOptions::default()
     };
-    let channels = ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options);
+    let channels =
+        ServiceChannels::from_channel(echo::SERVICE_NAME, server.channel.clone(), options);
     let ctx = CallContext::new().with_timeout(Duration::from_millis(300));
 
     let started = Instant::now();
-    let status = call_unary(&channels, &ctx, request(0), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &ctx, request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
-    assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
-    assert!(sick.calls() < 10, "{} tries in 300 ms with 50-100 ms backoff", sick.calls());
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        sick.calls() < 10,
+        "{} tries in 300 ms with 50-100 ms backoff",
+        sick.calls()
+    );
 }
 
 #[tokio::test]
@@ -160,7 +213,9 @@ async fn an_expired_context_fails_before_sending_anything() {
     let channels = channels_over(&[&server], options(3));
     let ctx = CallContext::new().with_timeout(Duration::ZERO);
 
-    let status = call_unary(&channels, &ctx, request(0), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &ctx, request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::DeadlineExceeded);
     assert_eq!(service.calls(), 0);
@@ -168,13 +223,21 @@ async fn an_expired_context_fails_before_sending_anything() {
 
 #[tokio::test]
 async fn a_service_with_no_instance_is_unavailable_naming_the_service() {
-    let channels = ServiceChannels::new(echo::SERVICE_NAME, Arc::new(StaticResolver(vec![])), options(2));
+    let channels = ServiceChannels::new(
+        echo::SERVICE_NAME,
+        Arc::new(StaticResolver(vec![])),
+        options(2),
+    );
 
-    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+    let status = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
     assert!(
-        status.message().contains("no live instance of service 'echo.v1.Echo' in the directory"),
+        status
+            .message()
+            .contains("no live instance of service 'echo.v1.Echo' in the directory"),
         "{}",
         status.message()
     );
@@ -182,12 +245,17 @@ async fn a_service_with_no_instance_is_unavailable_naming_the_service() {
 
 #[tokio::test]
 async fn calls_alternate_between_instances() {
-    let (a, b) = (instance(EchoService::new("a")).await, instance(EchoService::new("b")).await);
+    let (a, b) = (
+        instance(EchoService::new("a")).await,
+        instance(EchoService::new("b")).await,
+    );
     let channels = channels_over(&[&a, &b], options(1));
 
     let mut served_by = Vec::new();
     for _ in 0..4 {
-        let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap();
+        let reply = call_unary(&channels, &CallContext::new(), request(0), echo::echo)
+            .await
+            .unwrap();
         served_by.push(reply.served_by);
     }
 
@@ -198,45 +266,118 @@ async fn calls_alternate_between_instances() {
 async fn call_once_does_not_retry() {
     let sick = EchoService::failing("sick", Code::Unavailable);
     let healthy = EchoService::new("healthy");
-    let (a, b) = (instance(sick.clone()).await, instance(healthy.clone()).await);
+    let (a, b) = (
+        instance(sick.clone()).await,
+        instance(healthy.clone()).await,
+    );
     let channels = channels_over(&[&a, &b], options(3));
 
-    let status = call_once(&channels, &CallContext::new(), request(0), echo::echo).await.unwrap_err();
+    let status = call_once(&channels, &CallContext::new(), request(0), echo::echo)
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
     assert_eq!((sick.calls(), healthy.calls()), (1, 0));
 }
 
-/// Counts how often the channels ask for endpoints.
-struct CountingResolver {
-    endpoints: Vec<String>,
+/// Answers what the test last told it to, and counts how often it was asked.
+struct ScriptedResolver {
+    answer: Mutex<Option<Vec<String>>>,
     calls: AtomicUsize,
 }
 
+impl ScriptedResolver {
+    fn new(endpoints: &[&str]) -> Arc<Self> {
+        Arc::new(Self {
+            answer: Mutex::new(Some(endpoints.iter().map(|e| e.to_string()).collect())),
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    /// `None`: the directory is unreachable.
+    fn answer(&self, endpoints: Option<&[&str]>) {
+        *self.answer.lock().unwrap() =
+            endpoints.map(|list| list.iter().map(|e| e.to_string()).collect());
+    }
+
+    fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
 #[async_trait::async_trait]
-impl Resolver for CountingResolver {
+impl Resolver for ScriptedResolver {
     async fn resolve_all(&self, _service_name: &str) -> Result<Vec<String>, tonic::Status> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(self.endpoints.clone())
+        self.answer
+            .lock()
+            .unwrap()
+            .clone()
+            .ok_or_else(|| tonic::Status::unavailable("directory unreachable"))
     }
 }
 
 #[tokio::test]
 async fn channels_resolve_again_once_every_instance_was_reported_unavailable() {
     let server = instance(EchoService::new("a")).await;
-    let resolver = Arc::new(CountingResolver {
-        endpoints: vec![server.endpoint.clone()],
-        calls: AtomicUsize::new(0),
-    });
+    let resolver = ScriptedResolver::new(&[&server.endpoint]);
     let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1));
 
     let first = channels.pick().await.unwrap();
     channels.pick().await.unwrap();
-    assert_eq!(resolver.calls.load(Ordering::SeqCst), 1, "a fresh list is reused");
+    assert_eq!(resolver.calls(), 1, "a fresh list is reused");
 
     channels.report_unavailable(&first.endpoint);
     let again = channels.pick().await.unwrap();
 
-    assert_eq!(resolver.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(resolver.calls(), 2);
     assert_eq!(again.endpoint, server.endpoint);
+}
+
+#[tokio::test]
+async fn channels_pick_up_a_new_instance_after_the_refresh_interval() {
+    let resolver = ScriptedResolver::new(&["http://127.0.0.1:1001"]);
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1))
+        .with_refresh_interval(Duration::from_millis(50));
+    assert_eq!(
+        channels.pick().await.unwrap().endpoint,
+        "http://127.0.0.1:1001"
+    );
+
+    resolver.answer(Some(&["http://127.0.0.1:1001", "http://127.0.0.1:1002"]));
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let mut picked = Vec::new();
+    for _ in 0..2 {
+        picked.push(channels.pick().await.unwrap().endpoint);
+    }
+
+    picked.sort();
+    assert_eq!(picked, ["http://127.0.0.1:1001", "http://127.0.0.1:1002"]);
+}
+
+#[tokio::test]
+async fn a_directory_outage_keeps_the_endpoints_resolved_before() {
+    let resolver = ScriptedResolver::new(&["http://127.0.0.1:1001"]);
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1))
+        .with_refresh_interval(Duration::from_millis(20));
+    channels.pick().await.unwrap();
+
+    resolver.answer(None);
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let picked = channels.pick().await.unwrap();
+
+    assert_eq!(picked.endpoint, "http://127.0.0.1:1001");
+    assert_eq!(resolver.calls(), 2, "the refresh was tried");
+}
+
+#[tokio::test]
+async fn a_directory_outage_with_nothing_resolved_before_is_unavailable() {
+    let resolver = ScriptedResolver::new(&[]);
+    resolver.answer(None);
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver, options(1));
+
+    let status = channels.pick().await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unavailable);
+    assert_eq!(status.message(), "directory unreachable");
 }

@@ -42,10 +42,17 @@ async fn connect_retry_succeeds_when_the_server_appears_late() {
     });
 
     let started = Instant::now();
-    let channel = connect(&format!("http://{addr}"), &patient(40)).await.expect("connects once the server is up");
+    let channel = connect(&format!("http://{addr}"), &patient(40))
+        .await
+        .expect("connects once the server is up");
 
-    assert!(started.elapsed() >= Duration::from_millis(350), "connected before the server existed");
-    let reply = echo::echo(channel, tonic::Request::new(EchoRequest::default())).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(350),
+        "connected before the server existed"
+    );
+    let reply = echo::echo(channel, tonic::Request::new(EchoRequest::default()))
+        .await
+        .unwrap();
     assert_eq!(reply.into_inner().served_by, "late");
     server.abort();
 }
@@ -57,7 +64,11 @@ async fn connect_gives_up_after_max_attempts_naming_the_uri() {
     let error = connect(&uri, &patient(3)).await.unwrap_err();
 
     match &error {
-        ConnectError::Unreachable { uri: failed, attempts, .. } => {
+        ConnectError::Unreachable {
+            uri: failed,
+            attempts,
+            ..
+        } => {
             assert_eq!(failed, &uri);
             assert_eq!(*attempts, 3);
         }
@@ -71,6 +82,9 @@ async fn connect_gives_up_after_max_attempts_naming_the_uri() {
 async fn connect_refuses_a_uri_that_is_not_http() {
     for uri in ["ftp://127.0.0.1:1", "not a uri", "127.0.0.1:80"] {
         let error = connect(uri, &ClientOptions::default()).await.unwrap_err();
-        assert!(matches!(error, ConnectError::InvalidUri { .. }), "{uri}: {error:?}");
+        assert!(
+            matches!(error, ConnectError::InvalidUri { .. }),
+            "{uri}: {error:?}"
+        );
     }
 }

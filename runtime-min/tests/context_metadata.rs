@@ -21,20 +21,30 @@ fn hello() -> EchoRequest {
 
 #[tokio::test]
 async fn context_round_trips_through_metadata_and_grpc_timeout() {
-    let server = serve_loopback(Routes::new(EchoService::new("a"))).await.unwrap();
+    let server = serve_loopback(Routes::new(EchoService::new("a")))
+        .await
+        .unwrap();
     let ctx = CallContext::new()
         .with_caller("billing")
         .with_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         .with_timeout(Duration::from_secs(2));
 
-    let response = echo::echo(server.channel.clone(), ctx.to_request(hello())).await.unwrap();
+    let response = echo::echo(server.channel.clone(), ctx.to_request(hello()))
+        .await
+        .unwrap();
 
-    assert_eq!(response_request_id(response.metadata()), Some(ctx.request_id.as_str()));
+    assert_eq!(
+        response_request_id(response.metadata()),
+        Some(ctx.request_id.as_str())
+    );
     let reply = response.into_inner();
     assert_eq!(reply.message, "hello");
     assert_eq!(reply.request_id, ctx.request_id);
     assert_eq!(reply.caller, "billing");
-    assert_eq!(reply.traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    assert_eq!(
+        reply.traceparent,
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    );
     assert!(
         (1000..=2000).contains(&reply.remaining_ms),
         "server saw {} ms left of 2000",
@@ -44,14 +54,20 @@ async fn context_round_trips_through_metadata_and_grpc_timeout() {
 
 #[tokio::test]
 async fn a_request_without_context_gets_a_fresh_request_id_and_no_deadline() {
-    let server = serve_loopback(Routes::new(EchoService::new("a"))).await.unwrap();
+    let server = serve_loopback(Routes::new(EchoService::new("a")))
+        .await
+        .unwrap();
 
     let reply = echo::echo(server.channel.clone(), tonic::Request::new(hello()))
         .await
         .unwrap()
         .into_inner();
 
-    assert!(uuid::Uuid::parse_str(&reply.request_id).is_ok(), "{}", reply.request_id);
+    assert!(
+        uuid::Uuid::parse_str(&reply.request_id).is_ok(),
+        "{}",
+        reply.request_id
+    );
     assert_eq!(reply.remaining_ms, 0);
     assert_eq!(reply.caller, "");
 }
@@ -72,7 +88,9 @@ fn from_metadata_turns_grpc_timeout_into_a_deadline() {
 
 #[test]
 fn inject_then_from_metadata_is_the_same_context() {
-    let ctx = CallContext::new().with_caller("orders").with_traceparent("00-abc-def-01");
+    let ctx = CallContext::new()
+        .with_caller("orders")
+        .with_traceparent("00-abc-def-01");
     let mut metadata = MetadataMap::new();
 
     ctx.inject(&mut metadata);
@@ -92,7 +110,10 @@ fn a_non_ascii_caller_is_dropped_instead_of_failing() {
     ctx.inject(&mut metadata);
 
     assert!(metadata.get("x-modgen-caller").is_none());
-    assert_eq!(CallContext::from_metadata(&metadata).request_id, ctx.request_id);
+    assert_eq!(
+        CallContext::from_metadata(&metadata).request_id,
+        ctx.request_id
+    );
 }
 
 #[test]

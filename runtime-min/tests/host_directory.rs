@@ -160,3 +160,41 @@ async fn sigterm_to_the_host_stops_every_module_and_each_deregisters_first() {
     assert!(status.success(), "{status:?}\n{}", host.stderr.text());
     assert!(pids.values().all(|pid| !alive(*pid)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_reaches_the_host_only_and_modules_still_deregister_and_exit_cleanly() {
+    let module = echo_module_binary();
+    let mut host = Host::start(&format!(
+        r#"
+modules:
+  echo:
+    runtime:
+      type: oop
+      execution:
+        executable_path: {}
+"#,
+        module.display()
+    ));
+    let directory = DirectoryClient::connect(&host.directory_endpoint())
+        .await
+        .unwrap();
+    host.stdout.wait_for(&format!("[echo] {READY}"), PATIENCE);
+    assert_eq!(directory.list_instances("echo").await.unwrap().len(), 1);
+
+    // Were the module in the host's group, it would get this SIGINT and then the host's
+    // SIGTERM, and the lifecycle takes a second signal as "exit now, skip deregistering".
+    host.signal_process_group(libc::SIGINT);
+    let mut saw_empty_list = false;
+    while let Ok(listed) = directory.list_instances("echo").await {
+        saw_empty_list |= listed.is_empty();
+    }
+    assert!(saw_empty_list, "the module never deregistered");
+    let status = host.wait_exit(PATIENCE);
+    assert!(status.success(), "{status:?}\n{}", host.stderr.text());
+    assert_eq!(
+        host.stderr.count("second signal"),
+        0,
+        "{}",
+        host.stderr.text()
+    );
+}

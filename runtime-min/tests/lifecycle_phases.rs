@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use modgen_runtime::lifecycle::{BoxError, LifecycleError, Module, ReadySignal, run_module, spawn_module};
+use modgen_runtime::lifecycle::{
+    BoxError, LifecycleError, Module, ReadySignal, run_module, spawn_module,
+};
 use tokio_util::sync::CancellationToken;
 
 type Log = Arc<Mutex<Vec<&'static str>>>;
@@ -16,6 +18,7 @@ struct Recorder {
     never_ready: bool,
     ignore_cancel: bool,
     slow_stop: bool,
+    finish_after_ready: bool,
 }
 
 impl Recorder {
@@ -34,12 +37,19 @@ impl Module for Recorder {
         Ok(())
     }
 
-    async fn serve(&mut self, cancel: CancellationToken, mut ready: ReadySignal) -> Result<(), BoxError> {
+    async fn serve(
+        &mut self,
+        cancel: CancellationToken,
+        mut ready: ReadySignal,
+    ) -> Result<(), BoxError> {
         self.note("serve");
         if self.never_ready {
             return Ok(());
         }
         ready.notify();
+        if self.finish_after_ready {
+            return Ok(());
+        }
         if self.ignore_cancel {
             std::future::pending::<()>().await;
         }
@@ -62,9 +72,9 @@ async fn phases_run_in_order_init_serve_stop() {
     let module = Recorder::default();
     let log = module.log.clone();
     let cancel = CancellationToken::new();
-    let mut running = spawn_module(module, cancel.clone(), Duration::from_secs(5));
+    let running = spawn_module(module, cancel.clone(), Duration::from_secs(5));
 
-    running.ready().await.unwrap();
+    let running = running.ready().await.unwrap();
     assert_eq!(*log.lock().unwrap(), ["init", "serve"]);
     cancel.cancel();
     running.join().await.unwrap();
@@ -80,7 +90,9 @@ async fn a_failed_init_is_reported_and_nothing_is_served() {
     };
     let log = module.log.clone();
 
-    let error = run_module(module, CancellationToken::new(), Duration::from_secs(1)).await.unwrap_err();
+    let error = run_module(module, CancellationToken::new(), Duration::from_secs(1))
+        .await
+        .unwrap_err();
 
     assert!(matches!(error, LifecycleError::Init(_)), "{error:?}");
     assert_eq!(error.to_string(), "init failed: no database");
@@ -94,12 +106,19 @@ async fn serve_returning_before_ready_is_a_failed_start() {
         ..Recorder::default()
     };
     let log = module.log.clone();
-    let mut running = spawn_module(module, CancellationToken::new(), Duration::from_secs(1));
+    let running = spawn_module(module, CancellationToken::new(), Duration::from_secs(1));
 
-    let error = running.ready().await.unwrap_err();
+    let error = running.ready().await.err().expect("never ready");
 
-    assert!(matches!(error, LifecycleError::ExitedBeforeReady), "{error:?}");
-    assert_eq!(*log.lock().unwrap(), ["init", "serve", "stop"], "stop still runs");
+    assert!(
+        matches!(error, LifecycleError::ExitedBeforeReady),
+        "{error:?}"
+    );
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["init", "serve", "stop"],
+        "stop still runs"
+    );
 }
 
 #[tokio::test]
@@ -109,15 +128,22 @@ async fn stop_is_bounded_by_the_timeout() {
         ..Recorder::default()
     };
     let cancel = CancellationToken::new();
-    let mut running = spawn_module(module, cancel.clone(), Duration::from_millis(200));
-    running.ready().await.unwrap();
+    let running = spawn_module(module, cancel.clone(), Duration::from_millis(200));
+    let running = running.ready().await.unwrap();
 
     let started = Instant::now();
     cancel.cancel();
     let error = running.join().await.unwrap_err();
 
-    assert!(matches!(error, LifecycleError::StopTimedOut(_)), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        matches!(error, LifecycleError::StopTimedOut(_)),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -128,14 +154,40 @@ async fn a_serve_that_ignores_cancellation_is_abandoned_after_the_timeout() {
     };
     let log = module.log.clone();
     let cancel = CancellationToken::new();
-    let mut running = spawn_module(module, cancel.clone(), Duration::from_millis(200));
-    running.ready().await.unwrap();
+    let running = spawn_module(module, cancel.clone(), Duration::from_millis(200));
+    let running = running.ready().await.unwrap();
 
     let started = Instant::now();
     cancel.cancel();
     let error = running.join().await.unwrap_err();
 
-    assert!(matches!(error, LifecycleError::ServeOverran(_)), "{error:?}");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
-    assert_eq!(log.lock().unwrap().last(), Some(&"stop"), "stop is still attempted");
+    assert!(
+        matches!(error, LifecycleError::ServeOverran(_)),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        log.lock().unwrap().last(),
+        Some(&"stop"),
+        "stop is still attempted"
+    );
+}
+
+#[tokio::test]
+async fn a_serve_that_finishes_by_itself_after_ready_ends_cleanly() {
+    let module = Recorder {
+        finish_after_ready: true,
+        ..Recorder::default()
+    };
+    let log = module.log.clone();
+    let running = spawn_module(module, CancellationToken::new(), Duration::from_secs(1));
+
+    let running = running.ready().await.expect("it did signal ready");
+    running.join().await.unwrap();
+
+    assert_eq!(*log.lock().unwrap(), ["init", "serve", "stop"]);
 }

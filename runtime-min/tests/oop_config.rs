@@ -8,24 +8,29 @@ use std::net::TcpListener;
 const BAD_DELAY: &str = r#"{"config": {"limits": {"max_delay_ms": 90000}}}"#;
 
 #[tokio::test]
-async fn a_config_that_breaks_a_rule_exits_2_naming_the_key_path_and_binds_nothing() {
-    // Taken and released: if the module bound before validating, this port would be used.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+async fn a_config_that_breaks_a_rule_exits_2_naming_the_key_path_before_binding_or_connecting() {
+    // Both would fail with exit 1 if tried before the config was checked: the listen
+    // address is taken, and nothing answers at the directory address.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let nothing_there = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let mut command = oop_fixture::command();
     command
         .env("MODGEN_MODULE_CONFIG", BAD_DELAY)
-        .args(["--listen", &format!("127.0.0.1:{port}")]);
+        .args(["--listen", &taken.local_addr().unwrap().to_string()])
+        .args(["--directory", &format!("http://{nothing_there}")]);
 
     let output = oop_fixture::run(command).await;
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(
-        stderr.contains("limits.max_delay_ms: must be <= 60000 (got 90000)"),
-        "stderr:\n{stderr}"
+    assert_eq!(
+        stderr.trim_end(),
+        "echo: config error: limits.max_delay_ms: must be <= 60000 (got 90000)"
     );
     assert!(output.stdout.is_empty());
-    assert!(!stderr.contains("listening"), "stderr:\n{stderr}");
 }
 
 #[tokio::test]
@@ -40,8 +45,14 @@ async fn an_unknown_key_in_the_config_file_is_refused_with_its_path_and_file() {
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(stderr.contains("limits.max_dealy_ms: unknown field `max_dealy_ms`"), "stderr:\n{stderr}");
-    assert!(stderr.contains(&path.display().to_string()), "names the file:\n{stderr}");
+    assert!(
+        stderr.contains("limits.max_dealy_ms: unknown field `max_dealy_ms`"),
+        "stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&path.display().to_string()),
+        "names the file:\n{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +64,10 @@ async fn a_value_of_the_wrong_type_names_the_key_and_the_variable() {
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
-    assert!(stderr.contains("label: invalid type: integer `7`"), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("label: invalid type: integer `7`"),
+        "stderr:\n{stderr}"
+    );
     assert!(stderr.contains("MODKIT_MODULE_CONFIG"), "stderr:\n{stderr}");
 }
 
@@ -61,10 +75,17 @@ async fn a_value_of_the_wrong_type_names_the_key_and_the_variable() {
 async fn print_config_shows_defaults_then_file_then_environment_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("echo.json");
-    std::fs::write(&path, r#"{"config": {"label": "from-file", "limits": {"max_delay_ms": 100}}}"#).unwrap();
+    std::fs::write(
+        &path,
+        r#"{"config": {"label": "from-file", "limits": {"max_delay_ms": 100}}}"#,
+    )
+    .unwrap();
     let mut command = oop_fixture::command();
     command
-        .env("MODGEN_MODULE_CONFIG", r#"{"config": {"limits": {"max_delay_ms": 5}}}"#)
+        .env(
+            "MODGEN_MODULE_CONFIG",
+            r#"{"config": {"limits": {"max_delay_ms": 5}}}"#,
+        )
         .arg("--config")
         .arg(&path)
         .arg("--print-config");
@@ -72,7 +93,12 @@ async fn print_config_shows_defaults_then_file_then_environment_and_exits_0() {
     let output = oop_fixture::run(command).await;
 
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "stderr:\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout, "label: from-file\nlimits:\n  max_delay_ms: 5\n");
 }
 
@@ -84,7 +110,10 @@ async fn print_config_without_any_source_prints_the_defaults() {
     let output = oop_fixture::run(command).await;
 
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "label: echo\nlimits:\n  max_delay_ms: 10000\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "label: echo\nlimits:\n  max_delay_ms: 10000\n"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //!
 //! Loopback only. Prints p50/p99/max of sequential resolves from one client, the same for
 //! 8 concurrent resolvers, and checks at the end (after more than one TTL) that every
-//! instance is still live, which only holds if every heartbeat loop kept up.
+//! instance is still live, which only holds if every heartbeat loop kept up. Then stops
+//! the heartbeats and measures once more, as a baseline without heartbeat traffic.
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,10 @@ fn service_name(service: usize) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
+    // Other work on the machine skews tail latencies; print it with the figures.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average before the run: {}", load.trim());
+    }
     let total = args.services * args.instances;
     let cancel = CancellationToken::new();
     let token = random_token();
@@ -116,9 +121,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Heartbeat loops start spread over one interval, as real modules would be, so the
     // directory sees a steady ~total/5 s heartbeats per second rather than bursts.
+    let heartbeats = cancel.child_token();
     let spawner = {
         let clients = clients.clone();
-        let cancel = cancel.clone();
+        let cancel = heartbeats.clone();
         tokio::spawn(async move {
             let step = DEFAULT_HEARTBEAT_INTERVAL / u32::try_from(total.max(1)).unwrap_or(u32::MAX);
             let mut ticks = tokio::time::interval(step);
@@ -174,6 +180,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "after {:.1?} (> TTL {DEFAULT_TTL:?}): {live}/{total} instances live",
         registered_at.elapsed()
     );
+    // Baseline: the same 10,000 entries with no heartbeat traffic (they stay live for
+    // one more TTL, far longer than this takes).
+    heartbeats.cancel();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let idle = measure(
+        &resolver,
+        args.resolves,
+        args.services,
+        Duration::from_secs(10),
+        0,
+    )
+    .await?;
+    report("sequential, 1 client, heartbeats stopped", &idle);
     cancel.cancel();
     if live != total {
         return Err(format!(
@@ -216,10 +235,10 @@ fn report(label: &str, latencies: &[Duration]) {
     }
     let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
     println!(
-        "resolve latency, {label}: n={} p50={:.0?} p99={:.0?} max={:.0?}",
+        "resolve latency, {label}: n={} p50={} µs p99={} µs max={} µs",
         sorted.len(),
-        at(0.50),
-        at(0.99),
-        sorted[sorted.len() - 1]
+        at(0.50).as_micros(),
+        at(0.99).as_micros(),
+        sorted[sorted.len() - 1].as_micros()
     );
 }

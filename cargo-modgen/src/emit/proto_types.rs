@@ -10,12 +10,12 @@
 //! `Connect` does not compile. The SDK's own client calls `tonic::client::Grpc` instead.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use prost::Message;
 use prost_types::FileDescriptorSet;
 
-use super::header::{with_header, Comment};
+use super::header::{Comment, with_header};
 use crate::error::{Error, ErrorKind};
 use crate::model::Model;
 use crate::names;
@@ -29,13 +29,23 @@ pub struct ProtoFiles {
 
 pub fn emit(model: &Model) -> Result<ProtoFiles, Error> {
     let descriptor_set = FileDescriptorSet::decode(model.protos.descriptor_set.as_slice())
-        .map_err(|e| Error::new(ErrorKind::Codegen, format!("internal: bad descriptor set: {e}")))?;
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Codegen,
+                format!("internal: bad descriptor set: {e}"),
+            )
+        })?;
     // Every file goes in, the well-known ones too: prost needs them in its message graph,
     // maps them to `::prost_types` and generates nothing for them.
     let requests = descriptor_set
         .file
         .into_iter()
-        .map(|file| (prost_build::Module::from_protobuf_package_name(file.package()), file))
+        .map(|file| {
+            (
+                prost_build::Module::from_protobuf_package_name(file.package()),
+                file,
+            )
+        })
         .collect();
     let mut config = prost_build::Config::new();
     config.service_generator(
@@ -45,9 +55,12 @@ pub fn emit(model: &Model) -> Result<ProtoFiles, Error> {
             .build_transport(false)
             .service_generator(),
     );
-    let modules = config
-        .generate(requests)
-        .map_err(|e| Error::new(ErrorKind::Codegen, format!("prost code generation failed: {e}")))?;
+    let modules = config.generate(requests).map_err(|e| {
+        Error::new(
+            ErrorKind::Codegen,
+            format!("prost code generation failed: {e}"),
+        )
+    })?;
 
     let mut root = Node::default();
     let mut uses_prost_types = false;
@@ -72,7 +85,7 @@ pub fn emit(model: &Model) -> Result<ProtoFiles, Error> {
         mod_rs.push('\n');
         mod_rs.push_str(code);
     }
-    mod_rs.push_str(&declarations(&root, &PathBuf::from("proto"), 0, &mut files));
+    mod_rs.push_str(&declarations(&root, Path::new("proto"), 0, &mut files));
     files.push((PathBuf::from("proto/mod.rs"), mod_rs));
     let inputs = &model.protos.inputs;
     let files = files
@@ -92,7 +105,12 @@ struct Node {
 }
 
 /// The `pub mod` lines for `node`'s children; pushes a file for every child with code.
-fn declarations(node: &Node, dir: &PathBuf, depth: usize, files: &mut Vec<(PathBuf, String)>) -> String {
+fn declarations(
+    node: &Node,
+    dir: &Path,
+    depth: usize,
+    files: &mut Vec<(PathBuf, String)>,
+) -> String {
     let indent = "    ".repeat(depth);
     let mut out = String::new();
     for (name, child) in &node.children {

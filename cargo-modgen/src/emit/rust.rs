@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::header::{with_header, Comment};
+use super::header::{Comment, with_header};
 use crate::error::{Error, ErrorKind};
 use crate::model::{MessageRef, Model};
 
@@ -79,10 +79,17 @@ pub fn message_type(message: &MessageRef) -> TokenStream {
 /// Pretty-prints `tokens` as a file with the generated header.
 pub fn file(model: &Model, tokens: TokenStream) -> Result<String, Error> {
     let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
-        Error::new(ErrorKind::Codegen, format!("internal: generated Rust does not parse: {e}"))
+        Error::new(
+            ErrorKind::Codegen,
+            format!("internal: generated Rust does not parse: {e}"),
+        )
     })?;
     let body = prettyplease::unparse(&parsed);
-    Ok(with_header(Comment::Slashes, &model.protos.inputs, &spaced(&body)))
+    Ok(with_header(
+        Comment::Slashes,
+        &model.protos.inputs,
+        &spaced(&body),
+    ))
 }
 
 /// prettyplease prints items back to back; a blank line between top-level items (and
@@ -96,8 +103,10 @@ fn spaced(body: &str) -> String {
             || line.starts_with("///");
         let after_open = previous.ends_with('{') || previous.is_empty();
         let after_attr = previous.trim_start().starts_with("#[")
-            || previous.trim_start().starts_with("///");
-        let same_use_group = use_group(previous).is_some() && use_group(previous) == use_group(line);
+            || previous.trim_start().starts_with("///")
+            || previous.trim_start() == ")]";
+        let same_use_group =
+            use_group(previous).is_some() && use_group(previous) == use_group(line);
         let prev_is_mod = previous.starts_with("pub mod ") && previous.ends_with(';');
         let is_mod = line.starts_with("pub mod ") && line.ends_with(';');
         if !out.is_empty()
@@ -105,7 +114,7 @@ fn spaced(body: &str) -> String {
             && !after_open
             && !after_attr
             && !same_use_group
-            && !(prev_is_mod && is_mod)
+            && !(prev_is_mod && (is_mod || line.starts_with("#[")))
         {
             out.push('\n');
         }

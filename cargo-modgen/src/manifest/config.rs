@@ -4,10 +4,10 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::raw::{RawConfig, RawField};
 use super::closest;
+use super::raw::{RawConfig, RawField};
 use crate::error::{Error, ErrorKind, Errors, Location};
-use crate::model::{parse_duration, ConfigField, ConfigType, ConfigValue};
+use crate::model::{ConfigField, ConfigType, ConfigValue, parse_duration};
 use crate::names;
 
 /// The fields in the order the manifest lists them (generated structs read like the file).
@@ -37,7 +37,11 @@ fn field_of(
     };
     let field = name.get_ref();
     if let Err(why) = names::check_field_name(field) {
-        fail(name.span(), format!("invalid config field name `{field}`: {why}"), None);
+        fail(
+            name.span(),
+            format!("invalid config field name `{field}`: {why}"),
+            None,
+        );
     }
     let Some(ty) = ConfigType::parse(raw.ty.get_ref()) else {
         let near = closest(raw.ty.get_ref(), ConfigType::NAMES.iter().copied());
@@ -67,36 +71,45 @@ fn field_of(
     let max = value(&raw.max, "max");
 
     for (slot, what) in [(&raw.min, "min"), (&raw.max, "max")] {
-        if let Some(spanned) = slot {
-            if !ty.is_ordered() {
-                fail(spanned.span(), format!("`{field}.{what}`: a {ty} has no bounds"), None);
-            }
+        if let Some(spanned) = slot
+            && !ty.is_ordered()
+        {
+            fail(
+                spanned.span(),
+                format!("`{field}.{what}`: a {ty} has no bounds"),
+                None,
+            );
         }
     }
     let number = |v: &Option<ConfigValue>| v.as_ref().and_then(ConfigValue::as_f64);
-    if let (Some(lo), Some(hi), Some(span)) =
-        (number(&min), number(&max), raw.max.as_ref().map(Spanned::span))
+    if let (Some(lo), Some(hi), Some(span)) = (
+        number(&min),
+        number(&max),
+        raw.max.as_ref().map(Spanned::span),
+    ) && lo > hi
     {
-        if lo > hi {
-            fail(span, format!("`{field}`: max is below min"), None);
-        }
+        fail(span, format!("`{field}`: max is below min"), None);
     }
     if let (Some(d), Some(span)) = (number(&default), raw.default.as_ref().map(Spanned::span)) {
         if number(&min).is_some_and(|lo| d < lo) {
-            fail(span.clone(), format!("`{field}.default` is below its min"), None);
+            fail(
+                span.clone(),
+                format!("`{field}.default` is below its min"),
+                None,
+            );
         }
         if number(&max).is_some_and(|hi| d > hi) {
             fail(span, format!("`{field}.default` is above its max"), None);
         }
     }
-    if raw.required {
-        if let Some(default) = &raw.default {
-            fail(
-                default.span(),
-                format!("`{field}` is required, so a default would never apply"),
-                Some("drop `default` or `required`".into()),
-            );
-        }
+    if raw.required
+        && let Some(default) = &raw.default
+    {
+        fail(
+            default.span(),
+            format!("`{field}` is required, so a default would never apply"),
+            Some("drop `default` or `required`".into()),
+        );
     }
 
     Some(ConfigField {
@@ -105,7 +118,12 @@ fn field_of(
         default,
         min,
         max,
-        docs: raw.doc.iter().flat_map(|d| d.lines()).map(str::to_string).collect(),
+        docs: raw
+            .doc
+            .iter()
+            .flat_map(|d| d.lines())
+            .map(str::to_string)
+            .collect(),
         required: raw.required,
     })
 }
@@ -133,6 +151,6 @@ fn convert(ty: &ConfigType, value: &toml::Value) -> Result<ConfigValue, String> 
                 Err(format!("{i} does not fit in a {ty}"))
             }
         }
-        (ty, other) => Err(format!("expected a {ty}, found a {}", other.type_str())),
+        (ty, other) => Err(format!("expected a {ty}, found {}", other.type_str())),
     }
 }

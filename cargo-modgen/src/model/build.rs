@@ -8,14 +8,18 @@ use prost_types::{DescriptorProto, FileDescriptorProto};
 use super::docs::{comment_lines, path};
 use super::{MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
 use crate::error::{Error, ErrorKind, Errors};
-use crate::manifest::{closest, Manifest, ServiceSelection};
+use crate::manifest::{Manifest, ServiceSelection, closest};
 use crate::names;
 use crate::proto::Compiled;
 
 const WELL_KNOWN_PACKAGE: &str = "google.protobuf";
 
 /// Builds the model. `manifest_name` is how headers name the manifest (its file name).
-pub fn build(manifest: &Manifest, compiled: &Compiled, manifest_name: &str) -> Result<Model, Errors> {
+pub fn build(
+    manifest: &Manifest,
+    compiled: &Compiled,
+    manifest_name: &str,
+) -> Result<Model, Errors> {
     let files = &compiled.descriptor_set.file;
     let types = index_types(files);
     let mut errors = Errors::new();
@@ -94,8 +98,11 @@ pub fn build(manifest: &Manifest, compiled: &Compiled, manifest_name: &str) -> R
         };
     if selected.is_empty() && errors.is_empty() {
         errors.push(
-            Error::new(ErrorKind::ServiceNotFound, "the manifest's proto files define no service")
-                .in_file(manifest.file.clone()),
+            Error::new(
+                ErrorKind::ServiceNotFound,
+                "the manifest's proto files define no service",
+            )
+            .in_file(manifest.file.clone()),
         );
     }
 
@@ -103,7 +110,15 @@ pub fn build(manifest: &Manifest, compiled: &Compiled, manifest_name: &str) -> R
     let services = selected
         .iter()
         .map(|(file, index, selection)| {
-            service(file, *index, *selection, manifest, several, &types)
+            service(
+                file,
+                *index,
+                *selection,
+                manifest,
+                several,
+                &types,
+                &mut errors,
+            )
         })
         .collect();
 
@@ -137,13 +152,18 @@ fn service(
     manifest: &Manifest,
     several: bool,
     types: &HashMap<String, MessageRef>,
+    errors: &mut Errors,
 ) -> Service {
     let proto = &file.service[index];
     let rust_name = names::to_upper_camel(proto.name());
     let stem = names::service_stem(&rust_name);
     let trait_name = selection
         .and_then(|s| s.trait_name.as_ref())
-        .or(if several { None } else { manifest.sdk_trait.as_ref() })
+        .or(if several {
+            None
+        } else {
+            manifest.sdk_trait.as_ref()
+        })
         .map(|t| t.value.clone())
         .unwrap_or_else(|| format!("{stem}Api"));
     let client_name = selection
@@ -156,13 +176,18 @@ fn service(
         .iter()
         .enumerate()
         .map(|(m, method)| {
-            let method_path = [path::FILE_SERVICE, index as i32, path::SERVICE_METHOD, m as i32];
+            let method_path = [
+                path::FILE_SERVICE,
+                index as i32,
+                path::SERVICE_METHOD,
+                m as i32,
+            ];
             Method {
                 proto_name: method.name().to_string(),
                 api_name: names::api_method_name(method.name()),
                 tonic_name: names::to_snake(method.name()),
-                input: message_ref(method.input_type(), types),
-                output: message_ref(method.output_type(), types),
+                input: message_ref(method.input_type(), types, errors),
+                output: message_ref(method.output_type(), types, errors),
                 streaming: Streaming::from_flags(
                     method.client_streaming(),
                     method.server_streaming(),
@@ -207,19 +232,25 @@ fn qualified(package: &str, name: &str) -> String {
 }
 
 /// A method's input or output type as Rust names it, following tonic's rules.
-fn message_ref(type_name: &str, types: &HashMap<String, MessageRef>) -> MessageRef {
+fn message_ref(
+    type_name: &str,
+    types: &HashMap<String, MessageRef>,
+    errors: &mut Errors,
+) -> MessageRef {
     if let Some(well_known) = type_name.strip_prefix(".google.protobuf.") {
         return match well_known {
             "Empty" => MessageRef::Unit,
             other => MessageRef::WellKnown(other.to_string()),
         };
     }
-    // protox has resolved every type already, so a miss is a bug; fail loudly in codegen
-    // rather than emit a wrong path.
-    types.get(type_name).cloned().unwrap_or_else(|| MessageRef::Generated {
-        package_module: Vec::new(),
-        parents: Vec::new(),
-        name: format!("UnresolvedType{}", names::to_upper_camel(type_name)),
+    types.get(type_name).cloned().unwrap_or_else(|| {
+        // protox resolves every type before we get here; a miss is our bug, reported
+        // rather than emitted as a wrong path.
+        errors.push(Error::new(
+            ErrorKind::Codegen,
+            format!("internal: method type `{type_name}` is not in the descriptor set"),
+        ));
+        MessageRef::Unit
     })
 }
 
@@ -244,7 +275,13 @@ fn index_types(files: &[FileDescriptorProto]) -> HashMap<String, MessageRef> {
             );
             let mut nested_parents = parents.to_vec();
             nested_parents.push(names::to_snake(message.name()));
-            walk(&message.nested_type, &full, package_module, &nested_parents, out);
+            walk(
+                &message.nested_type,
+                &full,
+                package_module,
+                &nested_parents,
+                out,
+            );
         }
     }
     let mut out = HashMap::new();
@@ -254,7 +291,13 @@ fn index_types(files: &[FileDescriptorProto]) -> HashMap<String, MessageRef> {
         } else {
             format!(".{}", file.package())
         };
-        walk(&file.message_type, &prefix, &package_module(file.package()), &[], &mut out);
+        walk(
+            &file.message_type,
+            &prefix,
+            &package_module(file.package()),
+            &[],
+            &mut out,
+        );
     }
     out
 }

@@ -26,26 +26,53 @@ const TABLE: &[(GrpcCode, &str, &str)] = &[
     (GrpcCode::Ok, "OK", "Ok"),
     (GrpcCode::Cancelled, "CANCELLED", "Cancelled"),
     (GrpcCode::Unknown, "UNKNOWN", "Unknown"),
-    (GrpcCode::InvalidArgument, "INVALID_ARGUMENT", "InvalidArgument"),
-    (GrpcCode::DeadlineExceeded, "DEADLINE_EXCEEDED", "DeadlineExceeded"),
+    (
+        GrpcCode::InvalidArgument,
+        "INVALID_ARGUMENT",
+        "InvalidArgument",
+    ),
+    (
+        GrpcCode::DeadlineExceeded,
+        "DEADLINE_EXCEEDED",
+        "DeadlineExceeded",
+    ),
     (GrpcCode::NotFound, "NOT_FOUND", "NotFound"),
     (GrpcCode::AlreadyExists, "ALREADY_EXISTS", "AlreadyExists"),
-    (GrpcCode::PermissionDenied, "PERMISSION_DENIED", "PermissionDenied"),
-    (GrpcCode::ResourceExhausted, "RESOURCE_EXHAUSTED", "ResourceExhausted"),
-    (GrpcCode::FailedPrecondition, "FAILED_PRECONDITION", "FailedPrecondition"),
+    (
+        GrpcCode::PermissionDenied,
+        "PERMISSION_DENIED",
+        "PermissionDenied",
+    ),
+    (
+        GrpcCode::ResourceExhausted,
+        "RESOURCE_EXHAUSTED",
+        "ResourceExhausted",
+    ),
+    (
+        GrpcCode::FailedPrecondition,
+        "FAILED_PRECONDITION",
+        "FailedPrecondition",
+    ),
     (GrpcCode::Aborted, "ABORTED", "Aborted"),
     (GrpcCode::OutOfRange, "OUT_OF_RANGE", "OutOfRange"),
     (GrpcCode::Unimplemented, "UNIMPLEMENTED", "Unimplemented"),
     (GrpcCode::Internal, "INTERNAL", "Internal"),
     (GrpcCode::Unavailable, "UNAVAILABLE", "Unavailable"),
     (GrpcCode::DataLoss, "DATA_LOSS", "DataLoss"),
-    (GrpcCode::Unauthenticated, "UNAUTHENTICATED", "Unauthenticated"),
+    (
+        GrpcCode::Unauthenticated,
+        "UNAUTHENTICATED",
+        "Unauthenticated",
+    ),
 ];
 
 impl GrpcCode {
     /// Parses the spec name (`NOT_FOUND`).
     pub fn from_name(name: &str) -> Option<Self> {
-        TABLE.iter().find(|(_, n, _)| *n == name).map(|(c, _, _)| *c)
+        TABLE
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(c, _, _)| *c)
     }
 
     /// All spec names, for suggestions.
@@ -54,12 +81,20 @@ impl GrpcCode {
     }
 
     pub fn name(self) -> &'static str {
-        TABLE.iter().find(|(c, _, _)| *c == self).map(|(_, n, _)| *n).unwrap_or("UNKNOWN")
+        TABLE
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map(|(_, n, _)| *n)
+            .unwrap_or("UNKNOWN")
     }
 
     /// The variant of `tonic::Code` (`NotFound`).
     pub fn tonic_variant(self) -> &'static str {
-        TABLE.iter().find(|(c, _, _)| *c == self).map(|(_, _, v)| *v).unwrap_or("Unknown")
+        TABLE
+            .iter()
+            .find(|(c, _, _)| *c == self)
+            .map(|(_, _, v)| *v)
+            .unwrap_or("Unknown")
     }
 }
 

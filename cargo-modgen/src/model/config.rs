@@ -51,7 +51,15 @@ impl ConfigType {
 
     /// The scalar spellings, for suggestions.
     pub const NAMES: &'static [&'static str] = &[
-        "u32", "u64", "i32", "i64", "f64", "bool", "string", "duration", "list<string>",
+        "u32",
+        "u64",
+        "i32",
+        "i64",
+        "f64",
+        "bool",
+        "string",
+        "duration",
+        "list<string>",
     ];
 
     /// Whether `min`/`max` make sense for this type.

@@ -18,7 +18,12 @@ pub fn comment_lines(file: &FileDescriptorProto, path: &[i32]) -> Vec<String> {
         .unwrap_or("");
     let mut lines: Vec<String> = text
         .lines()
-        .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end().to_string())
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(line)
+                .trim_end()
+                .to_string()
+        })
         .collect();
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();

@@ -10,7 +10,7 @@ mod docs;
 
 pub use build::build;
 pub use codes::GrpcCode;
-pub use config::{parse_duration, ConfigField, ConfigType, ConfigValue};
+pub use config::{ConfigField, ConfigType, ConfigValue, parse_duration};
 
 use std::time::Duration;
 

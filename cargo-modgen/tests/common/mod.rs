@@ -183,4 +183,15 @@ doc = "Upper bound on items per call."
 heartbeat_interval = "2s"
 "#,
     },
+    Case {
+        name: "legacy",
+        base: concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/protos"),
+        manifest: r#"
+[module]
+name = "legacy"
+
+[proto]
+files = ["legacy/v1/legacy.proto"]
+"#,
+    },
 ];

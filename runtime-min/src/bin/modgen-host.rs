@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use modgen_runtime::host::{self, HostConfig, HostError};
 use modgen_runtime::lifecycle;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -71,24 +70,11 @@ fn main() -> ExitCode {
 }
 
 /// The first SIGINT/SIGTERM cancels the runtime's root token (hooked once, by the
-/// lifecycle) and so starts the graceful stop; a second one means the operator will not
-/// wait out the grace period: exit now, and the kernel SIGKILLs the modules (they were
-/// spawned with PR_SET_PDEATHSIG).
+/// lifecycle) and so starts the graceful stop. The lifecycle takes a second signal as
+/// "do not wait": the process exits at once, and the kernel SIGKILLs the modules (they
+/// were spawned with PR_SET_PDEATHSIG).
 fn cancel_on_signals() -> std::io::Result<CancellationToken> {
-    // Created before the hook so that they count the first signal too.
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
     lifecycle::hook_signals()?;
-    tokio::spawn(async move {
-        for _ in 0..2 {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        }
-        eprintln!("modgen-host: second signal; exiting without waiting for modules");
-        std::process::exit(130);
-    });
     Ok(lifecycle::root_token())
 }
 

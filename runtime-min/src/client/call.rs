@@ -1,8 +1,8 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use tonic::{Code, Status};
 use tonic::transport::Channel;
+use tonic::{Code, Status};
 
 use super::ServiceChannels;
 use crate::context::CallContext;
@@ -29,9 +29,11 @@ where
     let mut attempt = 1;
     loop {
         let remaining = time_left(deadline, service)?;
-        let outcome = match channels.pick().await {
+        // Resolving is a network call too, so the deadline bounds it as well.
+        let outcome = match bounded(remaining, channels.pick(), service).await {
             Ok(picked) => {
                 let endpoint = picked.endpoint.clone();
+                let remaining = time_left(deadline, service)?;
                 let request = build_request(ctx, request.clone(), remaining);
                 match bounded(remaining, call(picked.channel, request), service).await {
                     Ok(response) => return Ok(response.into_inner()),
@@ -74,7 +76,8 @@ where
     let service = channels.service_name();
     let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
     let remaining = time_left(response_deadline, service)?;
-    let picked = channels.pick().await?;
+    let picked = bounded(remaining, channels.pick(), service).await?;
+    let remaining = time_left(response_deadline, service)?;
     let request = ctx.to_request(request);
     match bounded(remaining, call(picked.channel, request), service).await {
         Ok(response) => Ok(response.into_inner()),
@@ -103,7 +106,11 @@ fn time_left(deadline: Option<Instant>, service: &str) -> Result<Option<Duration
     }
 }
 
-fn build_request<Req>(ctx: &CallContext, message: Req, remaining: Option<Duration>) -> tonic::Request<Req> {
+fn build_request<Req>(
+    ctx: &CallContext,
+    message: Req,
+    remaining: Option<Duration>,
+) -> tonic::Request<Req> {
     let mut request = tonic::Request::new(message);
     ctx.inject(request.metadata_mut());
     // The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
@@ -129,7 +136,10 @@ async fn bounded<T>(
         // tonic's server answers an expired `grpc-timeout` with CANCELLED ("Timeout
         // expired"), and its timer can beat ours by a hair. The caller asked for a
         // deadline, so it gets the code the gRPC spec gives that case.
-        Ok(Err(status)) if status.code() == Code::Cancelled && Instant::now() + SERVER_TIMER_SLACK >= deadline => {
+        Ok(Err(status))
+            if status.code() == Code::Cancelled
+                && Instant::now() + SERVER_TIMER_SLACK >= deadline =>
+        {
             Err(deadline_exceeded(service))
         }
         Ok(result) => result,

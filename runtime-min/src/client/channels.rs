@@ -10,7 +10,7 @@ use crate::directory::Resolver;
 /// How long a resolved endpoint list is used before asking the directory again, so
 /// instances that started since are picked too. Matches the default heartbeat interval:
 /// the directory's view changes no faster than that.
-const REFRESH_AFTER: Duration = Duration::from_secs(5);
+pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The instance a call goes to.
 #[derive(Clone, Debug)]
@@ -41,17 +41,20 @@ enum Source {
     Fixed(Picked),
 }
 
-#[derive(Default)]
 struct State {
     endpoints: Vec<String>,
     channels: HashMap<String, Channel>,
     next: usize,
     resolved_at: Option<Instant>,
+    refresh_interval: Duration,
 }
 
 impl State {
     fn is_fresh(&self) -> bool {
-        !self.endpoints.is_empty() && self.resolved_at.is_some_and(|at| at.elapsed() < REFRESH_AFTER)
+        !self.endpoints.is_empty()
+            && self
+                .resolved_at
+                .is_some_and(|at| at.elapsed() < self.refresh_interval)
     }
 }
 
@@ -75,9 +78,22 @@ impl ServiceChannels {
                 service_name: service_name.to_owned(),
                 options,
                 source,
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    endpoints: Vec::new(),
+                    channels: HashMap::new(),
+                    next: 0,
+                    resolved_at: None,
+                    refresh_interval: DEFAULT_REFRESH_INTERVAL,
+                }),
             }),
         }
+    }
+
+    /// How long a resolved list is trusted before the resolver is asked again
+    /// (default [`DEFAULT_REFRESH_INTERVAL`]).
+    pub fn with_refresh_interval(self, interval: Duration) -> Self {
+        self.lock().refresh_interval = interval;
+        self
     }
 
     pub fn service_name(&self) -> &str {
@@ -96,8 +112,10 @@ impl ServiceChannels {
         };
         if !self.lock().is_fresh() {
             // Resolved without the lock held: the resolver is a network call.
-            let endpoints = resolver.resolve_all(&self.inner.service_name).await?;
-            self.replace_endpoints(endpoints);
+            match resolver.resolve_all(&self.inner.service_name).await {
+                Ok(endpoints) => self.replace_endpoints(endpoints),
+                Err(status) => self.keep_stale_endpoints(status)?,
+            }
         }
         let mut state = self.lock();
         while !state.endpoints.is_empty() {
@@ -114,7 +132,10 @@ impl ServiceChannels {
                 Ok(endpoint) => {
                     let channel = endpoint.connect_lazy();
                     state.channels.insert(uri.clone(), channel.clone());
-                    return Ok(Picked { channel, endpoint: uri });
+                    return Ok(Picked {
+                        channel,
+                        endpoint: uri,
+                    });
                 }
                 Err(error) => {
                     // A bad entry in the directory must not fail calls that other
@@ -140,6 +161,23 @@ impl ServiceChannels {
         state.channels.remove(endpoint);
     }
 
+    /// A directory outage must not stop calls to instances that are still up: a refresh
+    /// that fails keeps the list it had, and waits a full interval before trying again.
+    fn keep_stale_endpoints(&self, status: tonic::Status) -> Result<(), tonic::Status> {
+        let mut state = self.lock();
+        if state.endpoints.is_empty() {
+            return Err(status);
+        }
+        tracing::warn!(
+            service = %self.inner.service_name,
+            code = ?status.code(),
+            message = status.message(),
+            "resolving failed; using the endpoints resolved before"
+        );
+        state.resolved_at = Some(Instant::now());
+        Ok(())
+    }
+
     fn replace_endpoints(&self, endpoints: Vec<String>) {
         let mut state = self.lock();
         // Connections to instances that are still listed are kept; the rest are closed.
@@ -149,7 +187,10 @@ impl ServiceChannels {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -27,17 +27,22 @@ impl From<ConnectError> for tonic::Status {
 /// The endpoint for `uri` with the options' connect timeout and TCP_NODELAY (small unary
 /// calls would otherwise wait on Nagle's algorithm).
 pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectError> {
-    let endpoint = Endpoint::from_shared(uri.to_owned()).map_err(|error| ConnectError::InvalidUri {
-        uri: uri.to_owned(),
-        reason: error_chain(&error),
-    })?;
-    if !matches!(endpoint.uri().scheme_str(), Some("http" | "https")) || endpoint.uri().host().is_none() {
+    let endpoint =
+        Endpoint::from_shared(uri.to_owned()).map_err(|error| ConnectError::InvalidUri {
+            uri: uri.to_owned(),
+            reason: error_chain(&error),
+        })?;
+    if !matches!(endpoint.uri().scheme_str(), Some("http" | "https"))
+        || endpoint.uri().host().is_none()
+    {
         return Err(ConnectError::InvalidUri {
             uri: uri.to_owned(),
             reason: "expected http://host:port or https://host:port".to_owned(),
         });
     }
-    Ok(endpoint.connect_timeout(options.connect_timeout).tcp_nodelay(true))
+    Ok(endpoint
+        .connect_timeout(options.connect_timeout)
+        .tcp_nodelay(true))
 }
 
 /// Connects to one endpoint, retrying with backoff per `options.retry`; each try is

@@ -8,6 +8,6 @@ mod connect;
 mod options;
 
 pub use call::{call_once, call_unary};
-pub use channels::{Picked, ServiceChannels};
+pub use channels::{DEFAULT_REFRESH_INTERVAL, Picked, ServiceChannels};
 pub use connect::{ConnectError, connect, endpoint};
 pub use options::{ClientOptions, RetryPolicy};

@@ -76,7 +76,11 @@ impl Launch {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Dropping the supervisor (e.g. the host's future is dropped) must not leak modules.
-            .kill_on_drop(true);
+            .kill_on_drop(true)
+            // Out of the host's process group, so a terminal's Ctrl-C reaches the host
+            // only, and each module gets exactly one signal (the host's SIGTERM): the
+            // runtime's lifecycle takes a second signal as "exit now, skip deregistering".
+            .process_group(0);
         if let Some(dir) = &self.working_directory {
             command.current_dir(dir);
         }

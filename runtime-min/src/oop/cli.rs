@@ -14,6 +14,9 @@ pub const ENV_DIRECTORY_ENDPOINT: &str = "MODGEN_DIRECTORY_ENDPOINT";
 pub const ENV_MODKIT_DIRECTORY_ENDPOINT: &str = "MODKIT_DIRECTORY_ENDPOINT";
 pub const ENV_DIRECTORY_TOKEN: &str = "MODGEN_DIRECTORY_TOKEN";
 pub const ENV_INSTANCE_ID: &str = "MODGEN_INSTANCE_ID";
+/// Overrides the manifest's heartbeat interval, e.g. `1s`: a host whose directory runs
+/// with a shorter TTL than the default says so here.
+pub const ENV_HEARTBEAT_INTERVAL: &str = "MODGEN_HEARTBEAT_INTERVAL";
 
 #[derive(Debug, Parser)]
 #[command(about = "An out-of-process modgen module.")]
@@ -39,6 +42,9 @@ struct Cli {
     /// Bound on letting in-flight calls finish at shutdown, e.g. `10s`, `500ms`.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     shutdown_timeout: Duration,
+    /// Heartbeat interval [env: MODGEN_HEARTBEAT_INTERVAL; default: the module's manifest].
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    heartbeat_interval: Option<Duration>,
 }
 
 /// Everything the command line and the environment decided for one run.
@@ -54,13 +60,17 @@ pub struct Launch {
     pub instance_id: Option<String>,
     pub listen: SocketAddr,
     pub shutdown_timeout: Duration,
+    /// `None`: the module's own default (`ModuleSpec::heartbeat_interval`).
+    pub heartbeat_interval: Option<Duration>,
 }
 
 impl Launch {
     /// From this process's arguments and environment; `Err` is clap's own (help,
     /// version, usage), to be shown with `exit()`.
     pub fn from_process(name: &'static str, version: &'static str) -> Result<Self, clap::Error> {
-        Self::parse_from(name, version, std::env::args_os(), |key| std::env::var(key).ok())
+        Self::parse_from(name, version, std::env::args_os(), |key| {
+            std::env::var(key).ok()
+        })
     }
 
     /// Testable core: `env` looks a variable up.
@@ -74,7 +84,10 @@ impl Launch {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Cli::command().name(name).version(version).try_get_matches_from(args)?;
+        let matches = Cli::command()
+            .name(name)
+            .version(version)
+            .try_get_matches_from(args)?;
         let cli = Cli::from_arg_matches(&matches)?;
         let present = |key: &str| env(key).filter(|value| !value.trim().is_empty());
         let env_config = [ENV_MODULE_CONFIG, ENV_MODKIT_MODULE_CONFIG]
@@ -93,14 +106,45 @@ impl Launch {
             instance_id: cli.instance_id.or_else(|| present(ENV_INSTANCE_ID)),
             listen: cli.listen,
             shutdown_timeout: cli.shutdown_timeout,
+            heartbeat_interval: match cli.heartbeat_interval {
+                Some(interval) => Some(interval),
+                None => env_duration(&present, ENV_HEARTBEAT_INTERVAL)?,
+            },
         })
+    }
+}
+
+/// A duration from the environment; a malformed one is a usage error like a bad flag.
+fn env_duration(
+    present: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> Result<Option<Duration>, clap::Error> {
+    let Some(text) = present(key) else {
+        return Ok(None);
+    };
+    parse_interval(&text)
+        .map(Some)
+        .map_err(|message| usage_error(format!("{key}: {message}")))
+}
+
+fn usage_error(message: String) -> clap::Error {
+    Cli::command().error(clap::error::ErrorKind::ValueValidation, message)
+}
+
+/// A duration that must not be zero (a zero interval would spin).
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!("'{text}' must be greater than zero")),
+        interval => Ok(interval),
     }
 }
 
 /// `10s`, `500ms`, `2m`, or plain seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: f64 = number
         .parse()
@@ -109,7 +153,11 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => number,
         "ms" => number / 1000.0,
         "m" => number * 60.0,
-        _ => return Err(format!("unknown unit '{unit}' in '{text}' (use ms, s or m)")),
+        _ => {
+            return Err(format!(
+                "unknown unit '{unit}' in '{text}' (use ms, s or m)"
+            ));
+        }
     };
     Duration::try_from_secs_f64(seconds).map_err(|error| format!("'{text}': {error}"))
 }
@@ -119,7 +167,10 @@ mod tests {
     use super::*;
 
     fn launch(args: &[&str], env: &[(&str, &str)]) -> Launch {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let args = std::iter::once("echo").chain(args.iter().copied());
         Launch::parse_from("echo", "1.0.0", args, |key| {
             env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
@@ -133,16 +184,33 @@ mod tests {
             (ENV_DIRECTORY_ENDPOINT, "http://127.0.0.1:2"),
             (ENV_MODKIT_DIRECTORY_ENDPOINT, "http://127.0.0.1:3"),
         ];
-        assert_eq!(launch(&["--directory", "http://127.0.0.1:1"], &env).directory.as_deref(), Some("http://127.0.0.1:1"));
-        assert_eq!(launch(&[], &env).directory.as_deref(), Some("http://127.0.0.1:2"));
-        assert_eq!(launch(&[], &env[1..]).directory.as_deref(), Some("http://127.0.0.1:3"));
+        assert_eq!(
+            launch(&["--directory", "http://127.0.0.1:1"], &env)
+                .directory
+                .as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            launch(&[], &env).directory.as_deref(),
+            Some("http://127.0.0.1:2")
+        );
+        assert_eq!(
+            launch(&[], &env[1..]).directory.as_deref(),
+            Some("http://127.0.0.1:3")
+        );
         assert_eq!(launch(&[], &[]).directory, None);
     }
 
     #[test]
     fn modgen_config_env_wins_over_modkit_and_blank_counts_as_unset() {
-        let env = [(ENV_MODULE_CONFIG, " "), (ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#)];
-        assert_eq!(launch(&[], &env).env_config, Some((ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#.to_owned())));
+        let env = [
+            (ENV_MODULE_CONFIG, " "),
+            (ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#),
+        ];
+        assert_eq!(
+            launch(&[], &env).env_config,
+            Some((ENV_MODKIT_MODULE_CONFIG, r#"{"config":{}}"#.to_owned()))
+        );
     }
 
     #[test]
@@ -151,6 +219,28 @@ mod tests {
         assert_eq!(launch.listen, "127.0.0.1:0".parse().unwrap());
         assert_eq!(launch.shutdown_timeout, Duration::from_secs(10));
         assert_eq!(launch.verbosity, 2);
+    }
+
+    #[test]
+    fn the_heartbeat_interval_comes_from_the_flag_or_the_environment() {
+        let env = [(ENV_HEARTBEAT_INTERVAL, "250ms")];
+        assert_eq!(
+            launch(&[], &env).heartbeat_interval,
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            launch(&["--heartbeat-interval", "2s"], &env).heartbeat_interval,
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(launch(&[], &[]).heartbeat_interval, None);
+        let bad = Launch::parse_from("echo", "1", ["echo"], |key| {
+            (key == ENV_HEARTBEAT_INTERVAL).then(|| "0s".to_owned())
+        });
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("MODGEN_HEARTBEAT_INTERVAL")
+        );
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub enum LoadError {
         message: String,
     },
     #[error("{source_name} must hold an object of config keys, found {found}")]
-    NotAnObject { source_name: ConfigSource, found: &'static str },
+    NotAnObject {
+        source_name: ConfigSource,
+        found: &'static str,
+    },
     /// Wrong type, unknown key, missing field: serde's message at the key path.
     #[error("{path}: {message}{}", located(.source_name))]
     Invalid {
@@ -80,7 +83,10 @@ pub enum LoadError {
 }
 
 fn located(source: &Option<ConfigSource>) -> String {
-    source.as_ref().map(|source| format!(" (from {source})")).unwrap_or_default()
+    source
+        .as_ref()
+        .map(|source| format!(" (from {source})"))
+        .unwrap_or_default()
 }
 
 /// One parsed layer.
@@ -99,19 +105,27 @@ impl ConfigLayer {
             source,
         })?;
         let source = ConfigSource::File(path.to_owned());
-        let is_json = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+        let is_json = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
         let value = if is_json {
-            serde_json::from_str::<Value>(&text).map_err(|error| syntax(&source, "JSON", error.to_string()))?
+            serde_json::from_str::<Value>(&text)
+                .map_err(|error| syntax(&source, "JSON", error.to_string()))?
         } else {
-            yaml_serde::from_str::<Value>(&text).map_err(|error| syntax(&source, "YAML", error.to_string()))?
+            yaml_serde::from_str::<Value>(&text)
+                .map_err(|error| syntax(&source, "YAML", error.to_string()))?
         };
         Self::from_value::<C>(source, value)
     }
 
     /// Reads the JSON a host put into an environment variable.
-    pub fn from_env_json<C: ModuleConfig>(name: &'static str, json: &str) -> Result<Self, LoadError> {
+    pub fn from_env_json<C: ModuleConfig>(
+        name: &'static str,
+        json: &str,
+    ) -> Result<Self, LoadError> {
         let source = ConfigSource::Env(name);
-        let value = serde_json::from_str::<Value>(json).map_err(|error| syntax(&source, "JSON", error.to_string()))?;
+        let value = serde_json::from_str::<Value>(json)
+            .map_err(|error| syntax(&source, "JSON", error.to_string()))?;
         Self::from_value::<C>(source, value)
     }
 
@@ -135,7 +149,10 @@ impl ConfigLayer {
 /// ModKit hands a module `{config: {...}}` (its host may put other sections beside it,
 /// which are the host's business, not the module's). A config type that has a field of
 /// its own named `config` is never unwrapped, so its files keep their meaning.
-fn unwrap_envelope<C: ModuleConfig>(source: &ConfigSource, mut object: Map<String, Value>) -> Result<Map<String, Value>, LoadError> {
+fn unwrap_envelope<C: ModuleConfig>(
+    source: &ConfigSource,
+    mut object: Map<String, Value>,
+) -> Result<Map<String, Value>, LoadError> {
     let has_own_config_key = match serde_json::to_value(C::default()) {
         Ok(Value::Object(defaults)) => defaults.contains_key("config"),
         _ => false,
@@ -237,5 +254,111 @@ fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    struct Plain {
+        name: String,
+        limits: Limits,
+    }
+
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    struct Limits {
+        max: u32,
+        min: u32,
+    }
+
+    impl ModuleConfig for Plain {
+        fn validate(&self) -> Result<(), ConfigError> {
+            if self.limits.min > self.limits.max {
+                return Err(ConfigError::new("limits.min", "must be <= limits.max"));
+            }
+            Ok(())
+        }
+    }
+
+    /// A config type with a field that happens to be called `config`.
+    #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    struct OwnsConfigKey {
+        config: String,
+    }
+
+    impl ModuleConfig for OwnsConfigKey {
+        fn validate(&self) -> Result<(), ConfigError> {
+            Ok(())
+        }
+    }
+
+    fn env_layer<C: ModuleConfig>(json: &str) -> Result<ConfigLayer, LoadError> {
+        ConfigLayer::from_env_json::<C>("MODGEN_MODULE_CONFIG", json)
+    }
+
+    #[test]
+    fn layers_merge_key_by_key_over_the_defaults() {
+        let file = env_layer::<Plain>(r#"{"name": "a", "limits": {"max": 10, "min": 2}}"#).unwrap();
+        let env = env_layer::<Plain>(r#"{"config": {"limits": {"max": 20}}}"#).unwrap();
+
+        let config: Plain = load(&[file, env]).unwrap();
+
+        assert_eq!(config.name, "a");
+        assert_eq!(config.limits, Limits { max: 20, min: 2 });
+    }
+
+    #[test]
+    fn a_field_named_config_is_not_taken_for_modkits_envelope() {
+        let layer = env_layer::<OwnsConfigKey>(r#"{"config": "mine"}"#).unwrap();
+        let config: OwnsConfigKey = load(&[layer]).unwrap();
+        assert_eq!(config.config, "mine");
+    }
+
+    #[test]
+    fn a_null_envelope_is_an_empty_layer() {
+        let layer = env_layer::<Plain>(r#"{"config": null}"#).unwrap();
+        assert!(layer.value.is_empty());
+    }
+
+    #[test]
+    fn a_layer_that_is_not_an_object_is_refused() {
+        let error = env_layer::<Plain>("[1, 2]").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "environment variable MODGEN_MODULE_CONFIG must hold an object of config keys, found a list"
+        );
+    }
+
+    #[test]
+    fn an_unknown_nested_key_is_reported_at_its_path_and_source() {
+        let layer = env_layer::<Plain>(r#"{"limits": {"maximum": 1}}"#).unwrap();
+
+        let error = load::<Plain>(&[layer]).unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.starts_with("limits.maximum: unknown field `maximum`"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("(from environment variable MODGEN_MODULE_CONFIG)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn validate_runs_on_the_merged_config() {
+        let layer = env_layer::<Plain>(r#"{"limits": {"min": 5}}"#).unwrap();
+
+        let error = load::<Plain>(&[layer]).unwrap_err();
+
+        assert_eq!(error.to_string(), "limits.min: must be <= limits.max");
     }
 }

@@ -25,8 +25,8 @@ impl ModuleHandle {
         &self.instance_id
     }
 
-    /// Cancelled when the module shuts down (after deregistration, as draining
-    /// begins): background tasks should select on it and finish.
+    /// Cancelled as soon as shutdown begins (SIGINT/SIGTERM): background tasks should
+    /// select on it and finish while the server deregisters and drains.
     pub fn cancellation(&self) -> CancellationToken {
         self.cancel.clone()
     }

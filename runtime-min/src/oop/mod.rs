@@ -13,6 +13,14 @@
 //! On SIGINT/SIGTERM it deregisters first, then stops accepting and lets in-flight calls
 //! finish within `--shutdown-timeout`, and exits 0. Exit codes: 0 clean stop (or
 //! `--print-config`), 2 bad usage or config (nothing bound), 1 any other failure.
+//!
+//! Precedence, highest first:
+//! - settings: command-line flag (`--directory`, `--instance-id`), then `MODGEN_*`, then
+//!   ModKit's `MODKIT_*`, then the default (standalone; a fresh UUIDv4). The directory
+//!   token comes only from `MODGEN_DIRECTORY_TOKEN`: a flag would show it in `ps`.
+//! - config values: the host's `MODGEN_MODULE_CONFIG` (else `MODKIT_MODULE_CONFIG`), then
+//!   the `--config` file, then the config type's `Default`; objects merge key by key. The
+//!   host renders config per run, so it overrides a file that ships with the binary.
 
 mod cli;
 mod config;
@@ -26,11 +34,15 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use tonic::transport::server::TcpIncoming;
+
 pub use cli::{
-    ENV_DIRECTORY_ENDPOINT, ENV_DIRECTORY_TOKEN, ENV_INSTANCE_ID, ENV_MODKIT_DIRECTORY_ENDPOINT, ENV_MODKIT_MODULE_CONFIG,
-    ENV_MODULE_CONFIG, Launch,
+    ENV_DIRECTORY_ENDPOINT, ENV_DIRECTORY_TOKEN, ENV_HEARTBEAT_INTERVAL, ENV_INSTANCE_ID,
+    ENV_MODKIT_DIRECTORY_ENDPOINT, ENV_MODKIT_MODULE_CONFIG, ENV_MODULE_CONFIG, Launch,
 };
-pub use config::{ConfigError, ConfigLayer, ConfigSource, LoadError, ModuleConfig, load as load_config};
+pub use config::{
+    ConfigError, ConfigLayer, ConfigSource, LoadError, ModuleConfig, load as load_config,
+};
 pub use handle::ModuleHandle;
 
 pub use crate::lifecycle::BoxError;
@@ -100,10 +112,17 @@ where
         Err(error) => {
             let _ = error.print();
             // clap's --help and --version are successes; usage errors are 2.
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("{}: cannot start the async runtime: {error}", spec.name);
@@ -131,12 +150,10 @@ where
 {
     let config = load_launch_config::<C>(&launch)?;
     if launch.print_config {
-        let yaml = yaml_serde::to_string(&config).map_err(|error| {
-            LoadError::Invalid {
-                path: ".".to_owned(),
-                message: format!("cannot print as YAML: {error}"),
-                source_name: None,
-            }
+        let yaml = yaml_serde::to_string(&config).map_err(|error| LoadError::Invalid {
+            path: ".".to_owned(),
+            message: format!("cannot print as YAML: {error}"),
+            source_name: None,
         })?;
         print!("{yaml}");
         let _ = std::io::stdout().flush();
@@ -148,13 +165,16 @@ where
         tracing::warn!(%error, "cannot hook SIGINT/SIGTERM; stop the module with SIGKILL");
     }
     let root = lifecycle::root_token();
-    let instance_id = launch.instance_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let instance_id = launch
+        .instance_id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
 
     let directory = match &launch.directory {
         Some(uri) => {
-            let connect = DirectoryClient::connect(uri);
+            // A signal while the directory is still being retried ends the start cleanly.
             let client = tokio::select! {
-                client = connect => client?,
+                client = DirectoryClient::connect(uri) => client?,
                 () = root.cancelled() => return Ok(()),
             };
             Some(client.with_token(launch.directory_token.clone()))
@@ -172,43 +192,36 @@ where
 
     let (health, health_service) = tonic_health::server::health_reporter();
     let routes = with_reflection(routes.add_service(health_service), &spec)?;
-    let incoming = tonic::transport::server::TcpIncoming::bind(launch.listen)
-        .map_err(|source| OopError::Bind {
-            addr: launch.listen,
-            source,
-        })?
-        .with_nodelay(Some(true));
-    let local = incoming.local_addr().map_err(|source| OopError::Bind {
-        addr: launch.listen,
-        source,
-    })?;
-    let endpoint = advertised_endpoint(local);
+    let (incoming, endpoint) = bind(launch.listen)?;
 
     let announce = directory.map(|client| {
-        let registration = spec
-            .service_names
-            .iter()
-            .fold(Registration::new(spec.name, &instance_id, spec.version), |registration, service| {
-                registration.with_service(*service, &endpoint)
-            });
+        let registration = spec.service_names.iter().fold(
+            Registration::new(spec.name, &instance_id, spec.version),
+            |registration, service| registration.with_service(*service, &endpoint),
+        );
         Announce {
             client,
             registration,
-            heartbeat_interval: spec.heartbeat_interval,
+            heartbeat_interval: launch.heartbeat_interval.unwrap_or(spec.heartbeat_interval),
         }
     });
     let server = OopServer {
         routes: Some(routes),
         incoming: Some(incoming),
         health,
-        service_names: spec.service_names.iter().map(|name| name.to_string()).collect(),
+        service_names: spec
+            .service_names
+            .iter()
+            .map(|name| name.to_string())
+            .collect(),
         announce,
         drain_timeout: launch.shutdown_timeout,
     };
     // Heartbeat stop, deregistration, drain, and a second of slack for the rest.
     let stop_budget = DEREGISTER_TIMEOUT * 2 + launch.shutdown_timeout + Duration::from_secs(1);
-    let mut running = lifecycle::spawn_module(server, root, stop_budget);
-    running.ready().await?;
+    let running = lifecycle::spawn_module(server, root, stop_budget)
+        .ready()
+        .await?;
     tracing::info!(%endpoint, %instance_id, version = spec.version, "serving");
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{READY_LINE_PREFIX}{endpoint}");
@@ -232,16 +245,30 @@ fn load_launch_config<C: ModuleConfig>(launch: &Launch) -> Result<C, LoadError> 
 
 fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
     let builder = || {
-        spec.file_descriptor_sets
-            .iter()
-            .fold(tonic_reflection::server::Builder::configure(), |builder, set| {
-                builder.register_encoded_file_descriptor_set(set)
-            })
+        spec.file_descriptor_sets.iter().fold(
+            tonic_reflection::server::Builder::configure(),
+            |builder, set| builder.register_encoded_file_descriptor_set(set),
+        )
     };
-    let v1 = builder().build_v1().map_err(|error| OopError::Reflection(error.to_string()))?;
+    let v1 = builder()
+        .build_v1()
+        .map_err(|error| OopError::Reflection(error.to_string()))?;
     // v1alpha too: grpcurl and older clients ask for it.
-    let v1alpha = builder().build_v1alpha().map_err(|error| OopError::Reflection(error.to_string()))?;
+    let v1alpha = builder()
+        .build_v1alpha()
+        .map_err(|error| OopError::Reflection(error.to_string()))?;
     Ok(routes.add_service(v1).add_service(v1alpha))
+}
+
+/// Binds with TCP_NODELAY (small unary calls would otherwise wait out Nagle's delay) and
+/// returns the endpoint to advertise.
+fn bind(addr: SocketAddr) -> Result<(TcpIncoming, String), OopError> {
+    let bind_error = |source| OopError::Bind { addr, source };
+    let incoming = TcpIncoming::bind(addr)
+        .map_err(bind_error)?
+        .with_nodelay(Some(true));
+    let local = incoming.local_addr().map_err(bind_error)?;
+    Ok((incoming, advertised_endpoint(local)))
 }
 
 /// The URI other processes reach this server at: a wildcard bind is advertised as

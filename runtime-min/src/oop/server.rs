@@ -40,21 +40,28 @@ pub(crate) struct OopServer {
 impl Module for OopServer {
     async fn init(&mut self) -> Result<(), BoxError> {
         for name in &self.service_names {
-            self.health.set_service_status(name, ServingStatus::Serving).await;
+            self.health
+                .set_service_status(name, ServingStatus::Serving)
+                .await;
         }
         Ok(())
     }
 
-    async fn serve(&mut self, cancel: CancellationToken, mut ready: ReadySignal) -> Result<(), BoxError> {
+    async fn serve(
+        &mut self,
+        cancel: CancellationToken,
+        mut ready: ReadySignal,
+    ) -> Result<(), BoxError> {
         let routes = self.routes.take().ok_or("serve called twice")?;
         let incoming = self.incoming.take().ok_or("serve called twice")?;
         let (stop_accepting, stop_signal) = oneshot::channel::<()>();
-        let mut server = tokio::spawn(Server::builder().add_routes(routes).serve_with_incoming_shutdown(
-            incoming,
-            async {
-                let _ = stop_signal.await;
-            },
-        ));
+        let mut server = tokio::spawn(
+            Server::builder()
+                .add_routes(routes)
+                .serve_with_incoming_shutdown(incoming, async {
+                    let _ = stop_signal.await;
+                }),
+        );
 
         let heartbeat = match &self.announce {
             Some(announce) => {
@@ -93,7 +100,10 @@ impl Module for OopServer {
         // the deregistration; it is stopped and awaited first.
         if let Some((token, mut task)) = heartbeat {
             token.cancel();
-            if tokio::time::timeout(DEREGISTER_TIMEOUT, &mut task).await.is_err() {
+            if tokio::time::timeout(DEREGISTER_TIMEOUT, &mut task)
+                .await
+                .is_err()
+            {
                 task.abort();
             }
         }
@@ -102,7 +112,9 @@ impl Module for OopServer {
         }
         // "" is the whole server's status, which health checkers ask for by default.
         for name in self.service_names.iter().map(String::as_str).chain([""]) {
-            self.health.set_service_status(name, ServingStatus::NotServing).await;
+            self.health
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
         }
         if let Some(result) = ended_early {
             return match result {
@@ -118,7 +130,9 @@ impl Module for OopServer {
                 tracing::info!("in-flight calls finished; stopped");
                 Ok(())
             }
-            Ok(Ok(Err(error))) => Err(format!("the gRPC server failed while draining: {error}").into()),
+            Ok(Ok(Err(error))) => {
+                Err(format!("the gRPC server failed while draining: {error}").into())
+            }
             Ok(Err(join_error)) => Err(format!("the gRPC server task failed: {join_error}").into()),
             Err(_) => {
                 server.abort();
@@ -132,7 +146,9 @@ impl Module for OopServer {
 impl OopServer {
     async fn deregister(&self, announce: &Announce) {
         let registration = &announce.registration;
-        let call = announce.client.deregister(&registration.module, &registration.instance_id);
+        let call = announce
+            .client
+            .deregister(&registration.module, &registration.instance_id);
         match tokio::time::timeout(DEREGISTER_TIMEOUT, call).await {
             Ok(Ok(())) => tracing::info!("deregistered from the directory"),
             Ok(Err(status)) => {

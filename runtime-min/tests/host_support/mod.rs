@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test crate uses a different part of it
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -32,6 +33,8 @@ impl Host {
         let file = dir.path().join("host.yaml");
         std::fs::write(&file, yaml).expect("write host.yaml");
         let mut child = Command::new(env!("CARGO_BIN_EXE_modgen-host"))
+            // Its own group, like a shell job, so a test can send what Ctrl-C sends.
+            .process_group(0)
             .arg("--config")
             .arg(&file)
             .stdin(Stdio::null())
@@ -56,6 +59,16 @@ impl Host {
     pub fn signal(&self, signal: i32) {
         // SAFETY: kill(2) on our own unreaped child.
         assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0, "kill host");
+    }
+
+    /// What a terminal's Ctrl-C does: `signal` to every process in the host's group.
+    pub fn signal_process_group(&self, signal: i32) {
+        // SAFETY: kill(2) on the process group our child leads.
+        assert_eq!(
+            unsafe { libc::kill(-self.pid(), signal) },
+            0,
+            "kill host group"
+        );
     }
 
     /// The endpoint from `modgen-host: directory listening on <endpoint>`.

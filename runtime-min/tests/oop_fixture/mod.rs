@@ -1,11 +1,12 @@
 //! Starting the `modgen-echo-module` fixture binary as a child process.
 //!
-//! The binary belongs to another workspace package, so cargo does not build it for
-//! `cargo test -p modgen-runtime` and gives no `CARGO_BIN_EXE_` for it. Each test process
-//! therefore runs `cargo build -p modgen-echo-module` once (a no-op when fresh) into the
-//! target directory this test binary lives in, with the same profile, and takes the
-//! binary from there. `MODGEN_ECHO_MODULE_BIN=<path>` skips the build (for runners that
-//! hold cargo's lock on the target directory while tests run).
+//! The binary belongs to another workspace package, so cargo gives no `CARGO_BIN_EXE_`
+//! for it, and `cargo test -p modgen-runtime` does not build it. It is taken from the
+//! target directory this test binary lives in (same profile): as it is when it is newer
+//! than every source it is built from (the case after `cargo nextest run --workspace`),
+//! else after `cargo build -p modgen-echo-module` into that directory. The check matters:
+//! that build resolves features without the test-only ones, so it is a second, slow
+//! build of the whole stack. `MODGEN_ECHO_MODULE_BIN=<path>` names a binary instead.
 
 #![allow(dead_code)]
 
@@ -21,30 +22,80 @@ pub fn binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| match std::env::var_os("MODGEN_ECHO_MODULE_BIN") {
         Some(path) => PathBuf::from(path),
-        None => build(),
+        None => locate(),
     })
 }
 
-fn build() -> PathBuf {
+fn locate() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // <target>/<profile>/deps/<test binary>
-    let profile_dir = exe.parent().and_then(Path::parent).expect("test binary under <target>/<profile>/deps");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary under <target>/<profile>/deps");
     let target_dir = profile_dir.parent().expect("target dir");
     let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
         Some("debug") | None => "dev",
         Some(other) => other,
     };
+    let binary = profile_dir.join("modgen-echo-module");
+    if is_fresh(&binary) {
+        return binary;
+    }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "modgen-echo-module", "--profile", profile, "--manifest-path"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "modgen-echo-module",
+            "--profile",
+            profile,
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", target_dir)
         .status()
         .expect("run cargo build for the fixture");
     assert!(status.success(), "cargo build -p modgen-echo-module failed");
-    let binary = profile_dir.join("modgen-echo-module");
-    assert!(binary.exists(), "{} missing after the build", binary.display());
+    assert!(
+        binary.exists(),
+        "{} missing after the build",
+        binary.display()
+    );
     binary
+}
+
+/// Whether `binary` is newer than the runtime's and the fixture's sources and the lock
+/// file: the inputs that change it while a developer works.
+fn is_fresh(binary: &Path) -> bool {
+    let Ok(built) = binary.metadata().and_then(|meta| meta.modified()) else {
+        return false;
+    };
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inputs = [
+        crate_dir.join("src"),
+        crate_dir.join("Cargo.toml"),
+        crate_dir.join("fixtures/echo-module"),
+        crate_dir.join("../Cargo.toml"),
+        crate_dir.join("../Cargo.lock"),
+    ];
+    inputs
+        .iter()
+        .all(|input| newest(input).is_some_and(|newest| newest <= built))
+}
+
+/// The newest modification time under `path` (a file or a directory tree).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    let mut latest = meta.modified().ok()?;
+    for entry in std::fs::read_dir(path).ok()? {
+        latest = latest.max(newest(&entry.ok()?.path())?);
+    }
+    Some(latest)
 }
 
 /// A command for the fixture with a clean module environment (none of the host variables
@@ -84,7 +135,10 @@ pub struct Running {
 }
 
 pub async fn start(mut command: Command) -> Running {
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = command.spawn().expect("the fixture starts");
     let mut stderr = child.stderr.take().expect("piped stderr");
     let stderr = tokio::spawn(async move {
@@ -106,7 +160,11 @@ pub async fn start(mut command: Command) -> Running {
             panic!("no ready line ({other:?}); stderr:\n{stderr}");
         }
     };
-    Running { child, endpoint, stderr }
+    Running {
+        child,
+        endpoint,
+        stderr,
+    }
 }
 
 impl Running {

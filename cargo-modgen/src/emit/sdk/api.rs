@@ -8,7 +8,10 @@ use crate::model::{MessageRef, Method, Model, Service, Streaming};
 
 pub fn emit(model: &Model) -> TokenStream {
     let error = ident(&model.sdk.error_type);
-    let traits = model.services.iter().map(|service| api_trait(service, &error));
+    let traits = model
+        .services
+        .iter()
+        .map(|service| api_trait(service, &error));
     quote! {
         //! The API of the module: what consumers call, whether the implementation runs in
         //! this process or behind the generated client.
@@ -34,7 +37,10 @@ fn api_trait(service: &Service, error: &proc_macro2::Ident) -> TokenStream {
     if service.docs.is_empty() {
         service_docs = doc(&format!("The `{}` service.", service.full_name));
     }
-    let methods = service.methods.iter().map(|method| signature(method, error));
+    let methods = service
+        .methods
+        .iter()
+        .map(|method| signature(method, error));
     let deprecated = service.deprecated.then(|| quote! { #[deprecated] });
     quote! {
         #service_docs
@@ -54,10 +60,15 @@ pub fn signature(method: &Method, error: &proc_macro2::Ident) -> TokenStream {
         method_docs = doc(&format!("The `{}` RPC.", method.proto_name));
     }
     let deprecated = method.deprecated.then(|| quote! { #[deprecated] });
+    // The RPC's name wins over the `into_*`/`from_*` convention (which expects `self` /
+    // no receiver): renaming would surprise everyone who knows the proto.
+    let convention = (method.api_name.starts_with("into_") || method.api_name.starts_with("from_"))
+        .then(|| quote! { #[allow(clippy::wrong_self_convention)] });
     let (params, output) = parts(method, error);
     quote! {
         #method_docs
         #deprecated
+        #convention
         async fn #name(&self, ctx: &CallContext #params) -> #output;
     }
 }

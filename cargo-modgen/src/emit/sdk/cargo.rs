@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use super::deps::{version, TONIC_FEATURES};
+use super::deps::{TONIC_FEATURES, version};
 use super::{RuntimeDep, SdkOptions};
-use crate::emit::header::{with_header, Comment};
+use crate::emit::header::{Comment, with_header};
 use crate::model::Model;
 
 pub fn manifest(model: &Model, options: &SdkOptions, uses_prost_types: bool) -> String {
@@ -30,7 +30,10 @@ pub fn manifest(model: &Model, options: &SdkOptions, uses_prost_types: bool) -> 
     let _ = writeln!(
         out,
         "description = {}",
-        quoted(&format!("SDK of the `{}` module: API trait, client, wiring and proto types.", model.module.name))
+        quoted(&format!(
+            "SDK of the `{}` module: API trait, client, wiring and proto types.",
+            model.module.name
+        ))
     );
     let _ = writeln!(out, "publish = false");
     let _ = writeln!(out);

@@ -10,25 +10,17 @@ use crate::model::Model;
 /// Where the encoded descriptor set lives, relative to the SDK root.
 pub const DESCRIPTOR_FILE_PATH: &str = "src/file_descriptor_set.bin";
 
-/// Lints prost/tonic output trips and that we cannot fix in their code; scoped to `proto`.
-const PROTO_ALLOWS: &[&str] = &[
-    "clippy::doc_lazy_continuation",
-    "clippy::doc_overindented_list_items",
-    "clippy::large_enum_variant",
-    "clippy::enum_variant_names",
-    "clippy::new_ret_no_self",
-    "clippy::wrong_self_convention",
-    "clippy::should_implement_trait",
-];
+/// Lints tonic's server traits trip when an RPC is named like a constructor or a
+/// conversion (`New`, `IntoList`, `FromText`): the trait method keeps the RPC's name and
+/// takes `&self`. Scoped to `proto`, where we cannot rename anything.
+const PROTO_ALLOWS: &[&str] = &["clippy::new_ret_no_self", "clippy::wrong_self_convention"];
 
 pub fn emit(model: &Model) -> TokenStream {
     let crate_doc = inner_doc(&format!(
         "The SDK of the `{}` module ({} {}).\n\n\
          Code against the API trait; get an implementation with `wire_client`, which returns\n\
          the in-process one when the module runs here and a gRPC client otherwise.",
-        model.module.name,
-        model.sdk.crate_name,
-        model.module.version
+        model.module.name, model.sdk.crate_name, model.module.version
     ));
     let error = ident(&model.sdk.error_type);
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
@@ -40,23 +32,27 @@ pub fn emit(model: &Model) -> TokenStream {
     let constants = model.services.iter().map(|service| {
         let name = service_name_const(service);
         let full = &service.full_name;
-        let text = doc(&format!("The fully qualified gRPC name of `{}`.", service.proto_name));
+        let text = doc(&format!(
+            "The fully qualified gRPC name of `{}`.",
+            service.proto_name
+        ));
         quote! {
             #text
             pub const #name: &str = #full;
         }
     });
-    let allows = PROTO_ALLOWS.iter().map(|lint| {
-        let path: syn::Path = syn::parse_str(lint).expect("lint paths are valid");
-        path
-    });
+    let allows: Vec<syn::Path> = PROTO_ALLOWS
+        .iter()
+        .map(|lint| syn::parse_str(lint).expect("lint paths are valid"))
+        .collect();
+    let allow = (!allows.is_empty()).then(|| quote! { #[allow(#(#allows),*)] });
     quote! {
         #crate_doc
 
         pub mod api;
         pub mod client;
         pub mod error;
-        #[allow(#(#allows),*)]
+        #allow
         pub mod proto;
         pub mod server;
         pub mod testing;

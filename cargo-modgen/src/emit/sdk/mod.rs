@@ -17,11 +17,11 @@ use proc_macro2::{Ident, TokenStream};
 
 use super::proto_types;
 use super::rust::{self, ident};
-use crate::error::{Errors, Error};
+use crate::error::{Error, Errors};
 use crate::fileset::FileSet;
 use crate::model::{Model, Service};
 
-pub use deps::{WORKSPACE_VERSIONS, RUNTIME_VERSION};
+pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
 
 /// How the SDK depends on `modgen-runtime`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,27 +75,31 @@ pub fn generate(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> 
     for (path, text) in proto.files {
         files.text(PathBuf::from("src").join(path), text);
     }
-    files.binary(lib_rs::DESCRIPTOR_FILE_PATH, model.protos.descriptor_set.clone());
-    files.text("Cargo.toml", cargo::manifest(model, options, proto.uses_prost_types));
+    files.binary(
+        lib_rs::DESCRIPTOR_FILE_PATH,
+        model.protos.descriptor_set.clone(),
+    );
+    files.text(
+        "Cargo.toml",
+        cargo::manifest(model, options, proto.uses_prost_types),
+    );
     files.text("README.md", cargo::readme(model));
     errors.finish(files)
 }
 
 /// Names of per-service free items: the short name when the SDK has one service
-/// (`wire_client`), prefixed with the service when it has several (`wire_health_client`).
+/// (`wire_client`), with the service's stem when it has several (`wire_health_client`),
+/// placed so the name still reads as a phrase.
 pub(crate) fn item(service: &Service, short: &str) -> Ident {
-    match &service.item_prefix {
-        None => ident(short),
-        Some(prefix) => match short.split_once('_') {
-            // `wire_client` → `wire_health_client`: the verb stays first.
-            Some((verb, rest)) if short != "serve_for_test" && verb == "wire" => {
-                ident(&format!("{verb}_{prefix}_{rest}"))
-            }
-            _ if short == "serve_for_test" => ident(&format!("serve_{prefix}_for_test")),
-            _ if short == "register_local" => ident(&format!("register_local_{prefix}")),
-            _ => ident(&format!("{prefix}_{short}")),
-        },
-    }
+    let Some(stem) = &service.item_prefix else {
+        return ident(short);
+    };
+    ident(&match short {
+        "wire_client" => format!("wire_{stem}_client"),
+        "register_local" => format!("register_local_{stem}"),
+        "serve_for_test" => format!("serve_{stem}_for_test"),
+        _ => format!("{stem}_{short}"),
+    })
 }
 
 /// `SERVICE_NAME`, or `HEALTH_SERVICE_NAME` when the SDK has several services.

@@ -21,8 +21,10 @@ pub fn emit(model: &Model) -> TokenStream {
     let adapters = model.services.iter().map(adapter);
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
     let api_stream = client_streams.then(|| quote! { ApiStream, });
-    let stream_ext = (server_streams || client_streams).then(|| quote! { use futures_util::StreamExt; });
-    let pin = server_streams.then(|| quote! { use std::pin::Pin; use futures_core::Stream; });
+    let stream_ext =
+        (server_streams || client_streams).then(|| quote! { use futures_util::StreamExt; });
+    let pin = server_streams.then(|| quote! { use std::pin::Pin; });
+    let stream = server_streams.then(|| quote! { use futures_core::Stream; });
 
     let status_stream = server_streams.then(|| {
         quote! {
@@ -53,6 +55,7 @@ pub fn emit(model: &Model) -> TokenStream {
         #pin
         use std::sync::Arc;
 
+        #stream
         #stream_ext
         use modgen_runtime::context::CallContext;
         use tonic::service::Routes;
@@ -106,6 +109,7 @@ fn adapter(service: &Service) -> TokenStream {
         }
 
         impl #name {
+            /// An adapter serving `api`.
             pub fn new(api: Arc<dyn #api>) -> Self {
                 Self { api }
             }

@@ -1,0 +1,160 @@
+//! The module crate (`<name>/`: the user's implementation plus its generated glue) and the
+//! workspace around it (`new`'s scaffolding). The SDK comes from `emit::sdk`; this module
+//! composes both into one [`FileSet`] rooted at the workspace.
+//!
+//! Generated Rust starts with `#![cfg_attr(rustfmt, rustfmt::skip)]`: users run
+//! `cargo fmt` on their workspace, and a reformatted generated file would count as hand
+//! edited (its hash breaks) and be stale for `check`. The compiler never sees the
+//! attribute; rustfmt leaves the file alone.
+//!
+//! Ownership follows the design table: `src/generated/**` and `config/*` belong to the
+//! generator and are rewritten by every `generate`; `Cargo.toml`, `src/lib.rs`,
+//! `src/main.rs`, `src/service.rs` and the workspace files belong to the user, written once.
+
+mod cargo;
+mod config_rs;
+mod deps;
+mod example_yaml;
+mod json;
+mod names;
+mod oop_rs;
+mod schema;
+mod service_rs;
+mod user_rs;
+mod workspace;
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+
+use super::rust;
+use super::sdk::{self, RuntimeDep, SdkOptions};
+use crate::error::{Error, Errors};
+use crate::fileset::{Contents, FileSet, GeneratedFile, Owner};
+use crate::model::Model;
+
+pub use deps::MODULE_VERSIONS;
+pub use names::ModuleNames;
+
+/// Knobs of workspace generation that are not in the manifest: they depend on where the
+/// workspace is written, not on what the module is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkspaceOptions {
+    /// How both crates depend on `modgen-runtime`. A path is relative to either crate's
+    /// directory (both sit one level below the workspace root), or absolute.
+    pub runtime: RuntimeDep,
+    /// `true` for a standalone workspace (`new`): a root `Cargo.toml` with `[workspace]`
+    /// is emitted. `false` when the crates are members of an enclosing workspace (the
+    /// repository's examples), which a nested `[workspace]` would break.
+    pub cargo_workspace: bool,
+    /// Cargo's target directory relative to the workspace root, for `host.yaml`'s
+    /// `executable_path` (`target` for a standalone workspace).
+    pub target_dir: String,
+}
+
+impl Default for WorkspaceOptions {
+    fn default() -> Self {
+        WorkspaceOptions {
+            runtime: SdkOptions::default().runtime,
+            cargo_workspace: true,
+            target_dir: "target".to_string(),
+        }
+    }
+}
+
+/// The whole workspace: the SDK under `<name>-sdk/`, the module crate under `<name>/`,
+/// and the scaffolding at the root; paths relative to the workspace root.
+pub fn generate_workspace(model: &Model, options: &WorkspaceOptions) -> Result<FileSet, Errors> {
+    let names = ModuleNames::of(model);
+    let sdk_options = SdkOptions {
+        runtime: options.runtime.clone(),
+    };
+    let sdk = sdk::generate(model, &sdk_options);
+    let module = generate_module(model, &options.runtime);
+    let (sdk, module) = match (sdk, module) {
+        (Ok(sdk), Ok(module)) => (sdk, module),
+        (sdk, module) => {
+            let mut errors = Errors::new();
+            for result in [sdk, module] {
+                if let Err(e) = result {
+                    errors.extend(e);
+                }
+            }
+            return Err(errors);
+        }
+    };
+    let mut files = sdk.nest(&model.sdk.crate_name);
+    files.merge(module.nest(&names.package));
+    files.merge(workspace::files(model, &names, options));
+    Ok(files)
+}
+
+/// The module crate alone, paths relative to its directory (`<name>/`). `runtime` is how
+/// it depends on `modgen-runtime`, relative to that directory.
+pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, Errors> {
+    let names = ModuleNames::of(model);
+    let mut errors = Errors::new();
+    let mut files = FileSet::new();
+    let mut rust_file = |path: &str, owner: Owner, tokens: Result<TokenStream, Error>| {
+        let text = tokens.and_then(|tokens| rust::file(model, tokens));
+        match (text, owner) {
+            (Ok(text), Owner::Generator) => files.text(path, text),
+            (Ok(text), Owner::User) => files.insert(user_file(path, without_header(&text))),
+            (Err(e), _) => errors.push(e),
+        }
+    };
+    rust_file(
+        "src/generated/mod.rs",
+        Owner::Generator,
+        Ok(oop_rs::emit_mod(&names)),
+    );
+    rust_file(
+        "src/generated/config.rs",
+        Owner::Generator,
+        config_rs::emit(model, &names),
+    );
+    rust_file(
+        "src/generated/oop.rs",
+        Owner::Generator,
+        Ok(oop_rs::emit(model, &names)),
+    );
+    rust_file(
+        "src/service.rs",
+        Owner::User,
+        Ok(service_rs::emit(model, &names)),
+    );
+    rust_file("src/lib.rs", Owner::User, Ok(user_rs::lib_rs(&names)));
+    rust_file(
+        "src/main.rs",
+        Owner::User,
+        Ok(user_rs::main_rs(model, &names)),
+    );
+
+    files.text(
+        format!("config/{}.schema.json", names.package),
+        schema::emit(model, &names),
+    );
+    files.text(
+        format!("config/{}.example.yaml", names.package),
+        example_yaml::emit(model, &names),
+    );
+    files.insert(user_file(
+        "Cargo.toml",
+        cargo::manifest(model, &names, runtime),
+    ));
+    errors.finish(files)
+}
+
+pub(crate) fn user_file(path: impl Into<PathBuf>, text: String) -> GeneratedFile {
+    GeneratedFile {
+        path: path.into(),
+        contents: Contents::Text(text),
+        owner: Owner::User,
+    }
+}
+
+/// User-owned Rust goes through the same printer as generated Rust, but carries no
+/// generated header: once written it is the user's, and `check` must not flag its edits.
+fn without_header(text: &str) -> String {
+    text.splitn(3, '\n').nth(2).unwrap_or_default().to_string()
+}

@@ -1,0 +1,128 @@
+//! `src/generated/mod.rs` and `src/generated/oop.rs`: the module's identity for the
+//! runtime (`SPEC`), the routes of its services, and `run`, the entry point `main.rs` calls.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::config_rs::duration_expr;
+use super::names::ModuleNames;
+use crate::emit::rust::{doc, ident};
+use crate::emit::sdk::service_name_const;
+use crate::model::Model;
+
+pub fn emit_mod(names: &ModuleNames) -> TokenStream {
+    let config = ident(&names.config_struct);
+    quote! {
+        //! What cargo-modgen generates for the module: its config type and its
+        //! out-of-process entry point. Rewritten by every `cargo modgen generate`.
+
+        #![cfg_attr(rustfmt, rustfmt::skip)]
+
+        pub mod config;
+        pub mod oop;
+
+        pub use config::#config;
+        pub use oop::{routes, run, SPEC};
+    }
+}
+
+pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
+    let sdk = ident(&names.sdk_lib);
+    let config = ident(&names.config_struct);
+    let module_name = &model.module.name;
+    let version = &model.module.version;
+    let service_names = model.services.iter().map(|s| {
+        let constant = service_name_const(s);
+        quote! { #sdk::#constant }
+    });
+    let heartbeat = duration_expr(model.module.heartbeat_interval);
+    let traits: Vec<TokenStream> = model
+        .services
+        .iter()
+        .map(|s| {
+            let name = ident(&s.trait_name);
+            quote! { #sdk::#name }
+        })
+        .collect();
+    let adapters: Vec<TokenStream> = model
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let adapter = ident(&s.adapter_name);
+            // The last adapter takes the Arc itself; the others a clone of it.
+            let arg = if i + 1 == model.services.len() {
+                quote! { service }
+            } else {
+                quote! { service.clone() }
+            };
+            quote! { #sdk::server::#adapter::new(#arg).into_service() }
+        })
+        .collect();
+    let (first, rest) = adapters
+        .split_first()
+        .expect("a checked model has a service");
+    let spec_doc = doc(&format!(
+        "What the `{module_name}` module tells the runtime and the directory about itself."
+    ));
+    let service_list = model
+        .services
+        .iter()
+        .map(|s| format!("`{}`", s.full_name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let routes_doc = doc(&format!(
+        "The gRPC routes of the module ({service_list}), every one served by `service`."
+    ));
+    let allow_deprecated = model
+        .services
+        .iter()
+        .any(|s| s.deprecated)
+        .then(|| quote! { #[allow(deprecated)] });
+    quote! {
+        //! The out-of-process entry point of the module, over `modgen_runtime::oop`.
+
+        #![cfg_attr(rustfmt, rustfmt::skip)]
+
+        use std::future::Future;
+        use std::process::ExitCode;
+        use std::sync::Arc;
+        use std::time::Duration;
+
+        use modgen_runtime::oop::{self, BoxError, ModuleHandle, ModuleSpec, Routes};
+
+        use super::config::#config;
+
+        #spec_doc
+        pub const SPEC: ModuleSpec = ModuleSpec {
+            name: #module_name,
+            version: #version,
+            service_names: &[#(#service_names),*],
+            file_descriptor_sets: &[#sdk::FILE_DESCRIPTOR_SET],
+            heartbeat_interval: #heartbeat,
+        };
+
+        #routes_doc
+        #allow_deprecated
+        pub fn routes<S: #(#traits)+*>(service: Arc<S>) -> Routes {
+            Routes::new(#first) #(.add_service(#rest))*
+        }
+
+        /// Runs the module as its own process until SIGINT/SIGTERM: parses the command line
+        /// (`--config`, `-v`, `--print-config`, `--directory`, `--instance-id`, `--listen`),
+        /// loads and validates the config (a bad one exits with status 2, naming the key),
+        /// calls `build`, then serves [`routes`] with health and reflection, registered in
+        /// the directory when there is one.
+        #allow_deprecated
+        pub fn run<
+            S: #(#traits)+*,
+            F: FnOnce(#config, ModuleHandle) -> Fut,
+            Fut: Future<Output = Result<Arc<S>, BoxError>>,
+        >(build: F) -> ExitCode {
+            oop::main(SPEC, move |config: #config, handle: ModuleHandle| async move {
+                let service = build(config, handle).await?;
+                Ok::<_, BoxError>(routes(service))
+            })
+        }
+    }
+}

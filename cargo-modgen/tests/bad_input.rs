@@ -1,0 +1,143 @@
+//! Bad input through the real binary: one line per problem with file:line:col, a non-zero
+//! exit, and nothing written.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+const MANIFEST: &str = r#"[module]
+name = "bad"
+
+[proto]
+files = ["proto/bad/v1/bad.proto"]
+includes = ["proto"]
+"#;
+
+const GOOD_PROTO: &str = r#"syntax = "proto3";
+package bad.v1;
+message Foo {}
+service Things { rpc Get(Foo) returns (Foo); }
+"#;
+
+/// Runs `cargo-modgen generate` on a project made of `manifest` and `proto`; returns
+/// (exit success, stderr). Panics when the output directory was touched.
+fn generate(manifest: &str, proto: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("proto/bad/v1")).unwrap();
+    fs::write(dir.path().join("modgen.toml"), manifest).unwrap();
+    fs::write(dir.path().join("proto/bad/v1/bad.proto"), proto).unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("keep.txt"), "mine").unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
+        .args(["generate", "--manifest", "modgen.toml", "--out", "out"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    if !output.status.success() {
+        assert_untouched(&out);
+    }
+    (output.status.success(), stderr)
+}
+
+fn assert_untouched(out: &Path) {
+    let entries: Vec<_> = fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(entries, ["keep.txt"], "the output directory was written to");
+    assert_eq!(fs::read_to_string(out.join("keep.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn good_input_generates_the_sdk() {
+    let (ok, stderr) = generate(MANIFEST, GOOD_PROTO);
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn proto_syntax_error_names_the_line() {
+    let proto = "syntax = \"proto3\";\npackage bad.v1;\nmessage Foo {\n  string name = 1\n}\n";
+    let (ok, stderr) = generate(MANIFEST, proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:5:1: expected ';' or '[', but found '}'\n"
+    );
+}
+
+#[test]
+fn missing_import_names_the_import() {
+    let proto =
+        "syntax = \"proto3\";\npackage bad.v1;\nimport \"nope/missing.proto\";\nmessage Foo {}\n";
+    let (ok, stderr) = generate(MANIFEST, proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:3:1: import 'nope/missing.proto' not found\n"
+    );
+}
+
+#[test]
+fn unknown_type_names_its_use() {
+    let proto = "syntax = \"proto3\";\npackage bad.v1;\nmessage Foo {\n  Missing field = 1;\n}\n";
+    let (ok, stderr) = generate(MANIFEST, proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:4:3: name 'Missing' is not defined\n"
+    );
+}
+
+#[test]
+fn service_the_proto_lacks_is_located_in_the_manifest() {
+    let manifest = format!("services = [\"bad.v1.Thing\"]\n{MANIFEST}");
+    let (ok, stderr) = generate(&manifest, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:1:13: no service `bad.v1.Thing` in the manifest's proto files; did you mean `bad.v1.Things`?\n"
+    );
+}
+
+#[test]
+fn invalid_module_name_is_located() {
+    let manifest = MANIFEST.replace("name = \"bad\"", "name = \"Bad-Module\"");
+    let (ok, stderr) = generate(&manifest, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:2:8: invalid module name `Bad-Module`: must start with a lowercase ASCII letter\n"
+    );
+}
+
+#[test]
+fn unknown_manifest_key_gets_a_suggestion() {
+    let manifest = MANIFEST.replace("includes =", "include =");
+    let (ok, stderr) = generate(&manifest, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:6:1: unknown key `include`, expected `files` or `includes`; did you mean `includes`?\n"
+    );
+}
+
+#[test]
+fn missing_proto_file_is_located_in_the_manifest() {
+    let manifest = MANIFEST.replace("bad.proto", "typo.proto");
+    let (ok, stderr) = generate(&manifest, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:5:10: proto file `proto/bad/v1/typo.proto` not found\n"
+    );
+}
+
+#[test]
+fn proto2_files_generate() {
+    let proto = "syntax = \"proto2\";\npackage bad.v1;\nmessage Foo {\n  optional string a = 1;\n  required int32 b = 2;\n}\nservice Things { rpc Get(Foo) returns (Foo); }\n";
+    let (ok, stderr) = generate(MANIFEST, proto);
+    assert!(ok, "{stderr}");
+}
