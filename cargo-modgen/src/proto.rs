@@ -125,17 +125,16 @@ fn proto_error(error: &protox::Error, includes: &[(String, PathBuf)]) -> Error {
     }
 }
 
+/// The file as the user reaches it: through the include root that holds it, from where
+/// the manifest was named (`proto/x/v1/x.proto`, or `sub/proto/...` for `sub/modgen.toml`).
 fn shown_path(name: &str, includes: &[(String, PathBuf)]) -> String {
-    includes
-        .iter()
-        .find(|(_, root)| root.join(name).is_file())
-        .map(|(written, _)| {
-            let written = written.trim_end_matches('/');
-            if written == "." || written.is_empty() {
-                name.to_string()
-            } else {
-                format!("{written}/{name}")
-            }
-        })
-        .unwrap_or_else(|| name.to_string())
+    let Some((_, root)) = includes.iter().find(|(_, root)| root.join(name).is_file()) else {
+        return name.to_string();
+    };
+    let path: PathBuf = root
+        .join(name)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    path.display().to_string()
 }

@@ -20,7 +20,8 @@ service Things { rpc Get(Foo) returns (Foo); }
 "#;
 
 /// Runs `cargo-modgen generate` on a project made of `manifest` and `proto`; returns
-/// (exit success, stderr). Panics when the output directory was touched.
+/// (exit success, stderr with a shell's `error: ` line prefix removed). Panics when a
+/// failed run touched the output directory.
 fn generate(manifest: &str, proto: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir_all(dir.path().join("proto/bad/v1")).unwrap();
@@ -35,11 +36,20 @@ fn generate(manifest: &str, proto: &str) -> (bool, String) {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let stderr = without_prefix(&String::from_utf8(output.stderr).unwrap());
     if !output.status.success() {
         assert_untouched(&out);
     }
     (output.status.success(), stderr)
+}
+
+/// The CLI may mark error lines rustc-style (`error: file:line:col: ...`); the location
+/// and message are what these tests specify.
+fn without_prefix(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|line| format!("{}\n", line.strip_prefix("error: ").unwrap_or(line)))
+        .collect()
 }
 
 fn assert_untouched(out: &Path) {
@@ -140,4 +150,32 @@ fn proto2_files_generate() {
     let proto = "syntax = \"proto2\";\npackage bad.v1;\nmessage Foo {\n  optional string a = 1;\n  required int32 b = 2;\n}\nservice Things { rpc Get(Foo) returns (Foo); }\n";
     let (ok, stderr) = generate(MANIFEST, proto);
     assert!(ok, "{stderr}");
+}
+
+#[test]
+fn proto_errors_are_shown_relative_to_where_the_manifest_was_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    fs::create_dir_all(project.join("proto/bad/v1")).unwrap();
+    fs::write(project.join("modgen.toml"), MANIFEST).unwrap();
+    let proto = "syntax = \"proto3\";\npackage bad.v1;\nmessage Foo {\n  Missing field = 1;\n}\n";
+    fs::write(project.join("proto/bad/v1/bad.proto"), proto).unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
+        .args([
+            "generate",
+            "--manifest",
+            "project/modgen.toml",
+            "--out",
+            "out",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        without_prefix(&String::from_utf8(output.stderr).unwrap()),
+        "project/proto/bad/v1/bad.proto:4:3: name 'Missing' is not defined\n"
+    );
+    assert!(!dir.path().join("out").exists());
 }

@@ -70,3 +70,151 @@ fn every_generated_module_crate_is_clippy_clean() {
         workspace.keep().display()
     );
 }
+
+/// A manifest with one config field of every kind: required, bounded, durations, lists.
+const CONFIG_KINDS: &str = r#"
+[module]
+name = "modgen-config-kinds"
+
+[proto]
+files = ["examples/helloworld.proto"]
+
+[config.fields.name]
+type = "string"
+required = true
+doc = "Who the module is."
+
+[config.fields.timeout]
+type = "duration"
+default = "5s"
+min = "100ms"
+max = "1m"
+
+[config.fields.deadline]
+type = "duration"
+required = true
+
+[config.fields.ratio]
+type = "f64"
+default = 0.5
+min = 0.0
+max = 1.0
+
+[config.fields.offset]
+type = "i64"
+default = -3
+min = -10
+
+[config.fields.tags]
+type = "list<string>"
+default = ["a", "b"]
+
+[config.fields.verbose]
+type = "bool"
+
+[config.fields.limit]
+type = "u64"
+max = 100
+"#;
+
+#[test]
+fn every_config_kind_loads_validates_and_prints_back() {
+    let base = tempfile::Builder::new()
+        .prefix("modgen-config-")
+        .tempdir()
+        .unwrap();
+    let root = base.path();
+    let manifest = modgen::Manifest::parse(CONFIG_KINDS, "modgen.toml").unwrap();
+    let model = modgen::load_manifest(
+        &manifest,
+        &Path::new(common::CORPUS).join("grpc"),
+        "modgen.toml",
+    )
+    .unwrap();
+    let runtime = Path::new(REPO).join("runtime-min").canonicalize().unwrap();
+    let options = WorkspaceOptions {
+        runtime: RuntimeDep::Path(runtime.display().to_string()),
+        ..WorkspaceOptions::default()
+    };
+    let files = modgen::generate_workspace(&model, &options).unwrap();
+    modgen::write_fileset(root, &files).unwrap();
+    std::fs::copy(Path::new(REPO).join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    for args in [
+        &[
+            "clippy",
+            "--all-targets",
+            "--offline",
+            "--",
+            "-D",
+            "warnings",
+        ][..],
+        &["build", "--offline"],
+    ] {
+        let output = Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(root)
+            .env("CARGO_TARGET_DIR", Path::new(REPO).join("target"))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "cargo {args:?}:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let binary = Path::new(REPO).join("target/debug/modgen-config-kinds");
+    let run = |yaml: &str| {
+        std::fs::write(root.join("config.yaml"), yaml).unwrap();
+        let output = Command::new(&binary)
+            .args(["--config", "config.yaml", "--print-config"])
+            .current_dir(root)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let refused = |yaml: &str, expected: &str| {
+        let (code, _, stderr) = run(yaml);
+        assert_eq!(code, Some(2), "{yaml}: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{yaml}: expected `{expected}` in\n{stderr}"
+        );
+    };
+
+    refused("{}", "name: is required");
+    refused("name: x\n", "deadline: is required");
+    refused("name: ' '\ndeadline: 1s\n", "name: must not be empty");
+    refused(
+        "name: x\ndeadline: 1s\ntimeout: 50ms\n",
+        "timeout: must be >= 100ms (got 50ms)",
+    );
+    refused(
+        "name: x\ndeadline: 1s\ntimeout: 2m\n",
+        "timeout: must be <= 60s (got 120s)",
+    );
+    refused("name: x\ndeadline: 1s\ntimeout: soon\n", "timeout");
+    refused(
+        "name: x\ndeadline: 1s\nratio: 1.5\n",
+        "ratio: must be <= 1.0 (got 1.5)",
+    );
+    refused(
+        "name: x\ndeadline: 1s\noffset: -11\n",
+        "offset: must be >= -10 (got -11)",
+    );
+    refused(
+        "name: x\ndeadline: 1s\nlimit: 101\n",
+        "limit: must be <= 100 (got 101)",
+    );
+    refused("name: x\ndeadline: 1s\nlimit: -1\n", "limit");
+
+    let (code, stdout, stderr) = run("name: x\ndeadline: 1500ms\ntags: [c]\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout,
+        "name: x\ntimeout: 5s\ndeadline: 1500ms\nratio: 0.5\noffset: -3\ntags:\n- c\nverbose: false\nlimit: 0\n"
+    );
+}

@@ -135,3 +135,25 @@ fn stubs_answer_unimplemented_and_never_panic() {
         assert!(!service.contains(forbidden), "{forbidden} in\n{service}");
     }
 }
+
+#[test]
+fn generated_host_yaml_is_accepted_by_the_host_and_resolves_against_its_directory() {
+    let case = common::CASES.iter().find(|c| c.name == "stress").unwrap();
+    let files = modgen::generate_workspace(&case.model(), &WorkspaceOptions::default()).unwrap();
+    let Contents::Text(yaml) = &files.get("host.yaml").unwrap().contents else {
+        panic!()
+    };
+    let file = std::path::Path::new("/work/ws/host.yaml");
+    let config = modgen_runtime::host::HostConfig::from_yaml_str(yaml, file)
+        .unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(config.modules.len(), 1);
+    let module = &config.modules[0];
+    assert_eq!(module.name, "stress");
+    assert_eq!(
+        module.runtime.execution.executable_path,
+        std::path::Path::new("/work/ws/target/debug/stress")
+    );
+    assert_eq!(module.config, Some(serde_json::json!({ "max_items": 100 })));
+    // The manifest's heartbeat is 2s: the host's 15s TTL already covers three of them.
+    assert_eq!(config.directory.ttl, std::time::Duration::from_secs(15));
+}

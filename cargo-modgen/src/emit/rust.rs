@@ -31,11 +31,12 @@ pub fn docs(lines: &[String]) -> TokenStream {
     quote! { #(#[doc = #attrs])* }
 }
 
-/// Plain doc text (ours, not the proto's), one attribute per line.
+/// Plain doc text (ours, not the proto's), re-wrapped so names of any length keep the
+/// lines under [`DOC_WIDTH`]; one attribute per line.
 pub fn doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
+    let lines = wrap(text).into_iter().map(|line| {
         if line.is_empty() {
-            String::new()
+            line
         } else {
             format!(" {line}")
         }
@@ -43,11 +44,41 @@ pub fn doc(text: &str) -> TokenStream {
     quote! { #(#[doc = #lines])* }
 }
 
-/// Inner (`//!`) doc text.
+/// Columns of doc text, so `/// ` plus the text stays within 100 at one indent level.
+pub const DOC_WIDTH: usize = 88;
+
+/// Paragraphs (blank-line separated) re-flowed to [`DOC_WIDTH`]; headings (`# `) stay
+/// on their own line.
+fn wrap(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            out.push(String::new());
+        }
+        if paragraph.starts_with("# ") {
+            out.extend(paragraph.lines().map(str::to_string));
+            continue;
+        }
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.len() + 1 + word.len() > DOC_WIDTH {
+                out.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// Inner (`//!`) doc text, wrapped like [`doc`].
 pub fn inner_doc(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
+    let lines = wrap(text).into_iter().map(|line| {
         if line.is_empty() {
-            String::new()
+            line
         } else {
             format!(" {line}")
         }

@@ -106,8 +106,9 @@ impl RunningHost {
 }
 
 /// Checks every module's paths, starts the directory (printing
-/// `modgen-host: directory listening on <endpoint>` on stdout), and starts the modules.
-/// Returns once they are spawned; cancel `cancel` to stop them.
+/// `modgen-host: directory listening on <endpoint>` on stdout), and starts one supervisor
+/// per module, which spawns it. Returns once the directory listens (the modules come up
+/// on their own time); cancel `cancel` to stop everything.
 pub async fn start(
     config: HostConfig,
     cancel: CancellationToken,

@@ -204,22 +204,23 @@ pub fn echo_module_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
+            let binary =
+                Path::new(env!("CARGO_BIN_EXE_modgen-host")).with_file_name("modgen-echo-module");
+            // Same profile as the tests: `target/<profile>/modgen-host`.
+            let profile = binary
+                .parent()
+                .and_then(Path::file_name)
+                .and_then(|name| name.to_str())
+                .unwrap_or("debug");
+            let profile = if profile == "debug" { "dev" } else { profile };
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let status = Command::new(cargo)
-                .args([
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "modgen-echo-module",
-                    "--bin",
-                    "modgen-echo-module",
-                ])
+                .args(["build", "--quiet", "--profile", profile])
+                .args(["-p", "modgen-echo-module", "--bin", "modgen-echo-module"])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("run cargo build");
             assert!(status.success(), "cargo build -p modgen-echo-module failed");
-            let binary =
-                Path::new(env!("CARGO_BIN_EXE_modgen-host")).with_file_name("modgen-echo-module");
             assert!(binary.is_file(), "no fixture at {}", binary.display());
             binary
         })

@@ -19,10 +19,8 @@ pub fn emit(model: &Model, names: &ModuleNames) -> String {
     );
     let _ = writeln!(
         out,
-        "# Start the module with `--config {}`, or put these keys under\n# `modules.{}.config` in host.yaml. Schema: {}.schema.json.",
-        format_args!("config/{}.example.yaml", names.package),
-        model.module.name,
-        names.package
+        "# Pass this file to the module with `--config`, or put these keys under\n# `modules.{}.config` in host.yaml. Schema: {}.schema.json, next to this file.",
+        model.module.name, names.package
     );
     if model.module.config.is_empty() {
         let _ = writeln!(

@@ -171,8 +171,9 @@ fn readme(model: &Model, names: &ModuleNames) -> String {
     let _ = writeln!(
         out,
         "After editing `proto/` or `modgen.toml`:\n\n\
-         ```sh\ncargo modgen generate   # rewrites generated files only; never your files\n\
-         cargo modgen check      # CI: fails when generated files are stale or were edited\n```\n\n\
+         ```sh\ncargo modgen generate   # rewrites generated files only; never your files\n```\n\n\
+         Generated files carry a hash of their contents: an edited one is reported, not\n\
+         overwritten.\n\n\
          A new RPC then fails to compile in `{package}/src/service.rs` until you implement it."
     );
     out

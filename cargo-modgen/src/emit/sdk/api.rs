@@ -41,7 +41,11 @@ fn api_trait(service: &Service, error: &proc_macro2::Ident) -> TokenStream {
         .methods
         .iter()
         .map(|method| signature(method, error));
-    let deprecated = service.deprecated.then(|| quote! { #[deprecated] });
+    // Not `#[deprecated]`: every SDK item naming the trait would warn. Said in the docs.
+    let deprecated = service.deprecated.then(|| {
+        let (blank, text) = (doc(""), doc("Deprecated in the proto."));
+        quote! { #blank #text }
+    });
     quote! {
         #service_docs
         #deprecated

@@ -73,8 +73,6 @@ fn client(service: &Service, error: &Ident) -> TokenStream {
         service.full_name, service.trait_name
     ));
     let methods = service.methods.iter().map(|m| method(service, m, error));
-    let allow_deprecated = (service.deprecated || service.methods.iter().any(|m| m.deprecated))
-        .then(|| quote! { #[allow(deprecated)] });
     quote! {
         #struct_doc
         #[derive(Clone)]
@@ -121,7 +119,6 @@ fn client(service: &Service, error: &Ident) -> TokenStream {
             }
         }
 
-        #allow_deprecated
         #[async_trait::async_trait]
         impl #api for #name {
             #(#methods)*
