@@ -446,7 +446,11 @@ fn unused<T>(method: &str) -> Result<T, StressError> {
 
 #[async_trait::async_trait]
 impl StressApi for Slow {
-    async fn r#type(&self, _: &CallContext, request: pb::Request) -> Result<pb::Response, StressError> {
+    async fn r#type(
+        &self,
+        _: &CallContext,
+        request: pb::Request,
+    ) -> Result<pb::Response, StressError> {
         tokio::time::sleep(self.delay).await;
         self.finished.store(true, Ordering::SeqCst);
         Ok(echo_reply("slow", &request))

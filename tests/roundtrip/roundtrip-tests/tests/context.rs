@@ -17,7 +17,8 @@ const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-
 const DEADLINE_SKEW: Duration = Duration::from_millis(500);
 
 fn distance(a: Instant, b: Instant) -> Duration {
-    a.saturating_duration_since(b).max(b.saturating_duration_since(a))
+    a.saturating_duration_since(b)
+        .max(b.saturating_duration_since(a))
 }
 
 #[tokio::test]
@@ -110,7 +111,11 @@ async fn the_context_reaches_every_streaming_implementation() {
         assert_eq!(seen.request_id, sent.request_id);
         assert_eq!(seen.caller.as_deref(), Some("reports"));
         let skew = distance(seen.deadline.unwrap(), sent.deadline.unwrap());
-        assert!(skew < DEADLINE_SKEW, "{}: deadlines {skew:?} apart", sent.request_id);
+        assert!(
+            skew < DEADLINE_SKEW,
+            "{}: deadlines {skew:?} apart",
+            sent.request_id
+        );
     }
 }
 
@@ -137,7 +142,10 @@ async fn a_deadline_shorter_than_the_work_gives_deadline_exceeded_on_time() {
     let ctx = CallContext::new().with_timeout(Duration::from_millis(200));
     let started = Instant::now();
 
-    let got = client.r#type(&ctx, pb::Request::default()).await.unwrap_err();
+    let got = client
+        .r#type(&ctx, pb::Request::default())
+        .await
+        .unwrap_err();
 
     let waited = started.elapsed();
     assert!(matches!(got, StressError::DeadlineExceeded(_)), "{got:?}");
@@ -154,7 +162,10 @@ async fn the_server_stops_the_work_of_a_call_whose_deadline_passed() {
     let (_server, client) = serve_stress_for_test(slow.clone()).await;
     let ctx = CallContext::new().with_timeout(Duration::from_millis(100));
 
-    let got = client.r#type(&ctx, pb::Request::default()).await.unwrap_err();
+    let got = client
+        .r#type(&ctx, pb::Request::default())
+        .await
+        .unwrap_err();
     tokio::time::sleep(Duration::from_millis(1000)).await;
 
     assert!(matches!(got, StressError::DeadlineExceeded(_)), "{got:?}");

@@ -179,12 +179,7 @@ async fn a_service_the_server_does_not_serve_is_unimplemented() {
     let client = ClientClient::from_channel(server.channel.clone());
 
     let got = client
-        .self_(
-            &CallContext::new(),
-            pb::String {
-                string: "x".into(),
-            },
-        )
+        .self_(&CallContext::new(), pb::String { string: "x".into() })
         .await
         .unwrap_err();
 

@@ -82,7 +82,13 @@ async fn client_streaming_delivers_every_message_in_order() {
     let response = client.upload(&CallContext::new(), requests).await.unwrap();
 
     assert_eq!(option_kind(&response), Some(pb::option::Kind::Number(3)));
-    let values: Vec<_> = response.vec.unwrap().items.into_iter().map(|s| s.string).collect();
+    let values: Vec<_> = response
+        .vec
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|s| s.string)
+        .collect();
     assert_eq!(values, ["a", "b", "c"]);
 }
 
@@ -118,7 +124,11 @@ async fn an_error_in_the_request_stream_is_what_the_client_streaming_call_return
 #[tokio::test]
 async fn bidi_streaming_answers_every_message_in_order() {
     let (_server, client) = serve_stress_for_test(Arc::new(Echo::default())).await;
-    let requests = stream(vec![Ok(request("one")), Ok(request("two")), Ok(request("three"))]);
+    let requests = stream(vec![
+        Ok(request("one")),
+        Ok(request("two")),
+        Ok(request("three")),
+    ]);
 
     let replies: Vec<_> = client
         .chat(&CallContext::new(), requests)
@@ -129,17 +139,21 @@ async fn bidi_streaming_answers_every_message_in_order() {
         .await;
 
     let text = |t: &str| Some(pb::option::Kind::Text(t.into()));
-    assert_eq!(replies, [text("chat: one"), text("chat: two"), text("chat: three")]);
+    assert_eq!(
+        replies,
+        [text("chat: one"), text("chat: two"), text("chat: three")]
+    );
 }
 
 #[tokio::test]
 async fn bidi_streaming_answers_each_message_before_the_next_is_sent() {
     let (_server, client) = serve_stress_for_test(Arc::new(Echo::default())).await;
-    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<Result<pb::Request, StressError>>();
-    let requests: ApiStream<pb::Request> =
-        Box::pin(futures_util::stream::unfold(receiver, |mut receiver| async {
-            receiver.recv().await.map(|item| (item, receiver))
-        }));
+    let (sender, receiver) =
+        tokio::sync::mpsc::unbounded_channel::<Result<pb::Request, StressError>>();
+    let requests: ApiStream<pb::Request> = Box::pin(futures_util::stream::unfold(
+        receiver,
+        |mut receiver| async { receiver.recv().await.map(|item| (item, receiver)) },
+    ));
 
     let mut replies = client.chat(&CallContext::new(), requests).await.unwrap();
     for value in ["ping 1", "ping 2"] {

@@ -102,7 +102,10 @@ async fn nested_enums_five_levels_deep_round_trip() {
         result: None,
     };
 
-    let list = client.into_list(&CallContext::new(), request).await.unwrap();
+    let list = client
+        .into_list(&CallContext::new(), request)
+        .await
+        .unwrap();
 
     assert_eq!(items(Some(list)), ["TYPE_SELF", "KIND_SELF"]);
 }

@@ -61,7 +61,9 @@ async fn wire_returns_a_remote_client_of_the_resolved_instance_otherwise() {
     let (server, _client) = serve_stress_for_test(echo.clone()).await;
     let resolver = Arc::new(StaticResolver(vec![server.endpoint.clone()]));
 
-    let wired = wire_stress_client(&ClientHub::new(), resolver).await.unwrap();
+    let wired = wire_stress_client(&ClientHub::new(), resolver)
+        .await
+        .unwrap();
     let ctx = CallContext::new().with_request_id("over-the-wire");
     let response = wired.r#type(&ctx, pb::Request::default()).await.unwrap();
 

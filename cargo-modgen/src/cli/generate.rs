@@ -1,0 +1,131 @@
+//! `cargo modgen generate`: refresh the generator-owned files from `modgen.toml`.
+//!
+//! User-owned files are never written here (`new` creates them once). A generated file
+//! whose body no longer matches the hash in its header was edited by hand: it is listed
+//! and nothing is written unless `--force` says to overwrite it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use modgen::{FileSet, HeaderState, Owner, RuntimeDep, SdkOptions, WorkspaceOptions};
+
+use super::workspace::find_manifest;
+
+#[derive(clap::Args, Debug)]
+pub struct GenerateArgs {
+    /// The module manifest (default: the nearest modgen.toml above the current directory).
+    #[arg(long, alias = "manifest-path")]
+    pub manifest: Option<PathBuf>,
+    /// Generate only the SDK crate, into this directory.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Depend on modgen-runtime by this path (relative to each generated crate) instead of
+    /// what the workspace's SDK already depends on.
+    #[arg(long, conflicts_with = "runtime_version")]
+    pub runtime_path: Option<String>,
+    /// Depend on this crates.io version of modgen-runtime.
+    #[arg(long)]
+    pub runtime_version: Option<String>,
+    /// Overwrite generated files even when they were edited by hand.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
+    let manifest = find_manifest(args.manifest.as_deref())?;
+    let model = modgen::load(&manifest).map_err(|errors| errors.to_string())?;
+    let root = manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+
+    let (out, files) = match &args.out {
+        Some(out) => {
+            let runtime = chosen_runtime(args).unwrap_or_else(|| SdkOptions::default().runtime);
+            let files = modgen::generate_sdk(&model, &SdkOptions { runtime })
+                .map_err(|errors| errors.to_string())?;
+            (out.clone(), files)
+        }
+        None => {
+            let sdk_dir = root.join(&model.sdk.crate_name);
+            let runtime = chosen_runtime(args)
+                .or_else(|| runtime_of_existing_sdk(&sdk_dir))
+                .unwrap_or_else(|| SdkOptions::default().runtime);
+            let options = WorkspaceOptions {
+                runtime,
+                cargo_workspace: root.join("Cargo.toml").is_file(),
+                target_dir: "target".to_owned(),
+            };
+            let files =
+                modgen::generate_workspace(&model, &options).map_err(|errors| errors.to_string())?;
+            (root.clone(), generator_owned(files))
+        }
+    };
+
+    if !args.force {
+        refuse_hand_edited(&out, &files)?;
+    }
+    let report = modgen::write_fileset(&out, &files)
+        .map_err(|error| format!("{}: {error}", out.display()))?;
+    eprintln!(
+        "{}: {} written, {} unchanged",
+        out.display(),
+        report.written.len(),
+        report.unchanged.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn chosen_runtime(args: &GenerateArgs) -> Option<RuntimeDep> {
+    match (&args.runtime_path, &args.runtime_version) {
+        (Some(path), _) => Some(RuntimeDep::Path(path.clone())),
+        (None, Some(version)) => Some(RuntimeDep::Version(version.clone())),
+        (None, None) => None,
+    }
+}
+
+/// Regeneration keeps the runtime dependency `new` chose: it is read back from the SDK's
+/// own (generated) Cargo.toml.
+fn runtime_of_existing_sdk(sdk_dir: &Path) -> Option<RuntimeDep> {
+    let text = std::fs::read_to_string(sdk_dir.join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = text.parse().ok()?;
+    let dependency = manifest.get("dependencies")?.get("modgen-runtime")?;
+    if let Some(path) = dependency.get("path").and_then(toml::Value::as_str) {
+        return Some(RuntimeDep::Path(path.to_owned()));
+    }
+    dependency
+        .get("version")
+        .and_then(toml::Value::as_str)
+        .or_else(|| dependency.as_str())
+        .map(|version| RuntimeDep::Version(version.to_owned()))
+}
+
+fn generator_owned(files: FileSet) -> FileSet {
+    let mut owned = FileSet::new();
+    for file in files.files() {
+        if file.owner == Owner::Generator {
+            owned.insert(file.clone());
+        }
+    }
+    owned
+}
+
+fn refuse_hand_edited(root: &Path, files: &FileSet) -> Result<(), String> {
+    let edited: Vec<String> = files
+        .files()
+        .iter()
+        .filter(|file| file.owner == Owner::Generator)
+        .filter_map(|file| {
+            let path = root.join(&file.path);
+            let text = std::fs::read_to_string(&path).ok()?;
+            (modgen::verify_header(&text) == HeaderState::Edited).then(|| path.display().to_string())
+        })
+        .collect();
+    if edited.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "generated files were edited by hand; nothing was written (pass --force to overwrite them):\n{}",
+        edited.join("\n")
+    ))
+}
