@@ -221,19 +221,21 @@ async fn drive<M: Module>(
         };
         // Stopping begins now: the rest of `serve` and all of `stop` share one budget.
         let deadline = tokio::time::Instant::now() + stop_timeout;
+        let cancelled = outcome.is_none();
         let served = match outcome {
-            Some(result) => {
-                // `serve` may have signalled and returned in the same poll.
-                if !was_ready && became_ready.try_recv().is_ok() {
-                    was_ready = true;
-                    ready.notify();
-                }
-                Served::Returned(result, was_ready)
-            }
-            None => match tokio::time::timeout_at(deadline, &mut serve).await {
-                Ok(result) => Served::Returned(result, true),
-                Err(_) => Served::Overran,
-            },
+            Some(result) => Some(result),
+            None => tokio::time::timeout_at(deadline, &mut serve).await.ok(),
+        };
+        // `serve` may have signalled in the very poll it returned in, or just before the
+        // cancellation won the select: the caller must still learn it was ready.
+        if !was_ready && became_ready.try_recv().is_ok() {
+            was_ready = true;
+            ready.notify();
+        }
+        let served = match served {
+            // Being cancelled before ready is a stop, not a failure to get ready.
+            Some(result) => Served::Returned(result, was_ready || cancelled),
+            None => Served::Overran,
         };
         (served, deadline)
     };

@@ -16,6 +16,10 @@ pub struct RunEnvironment {
     pub directory_endpoint: String,
     /// `None` when the directory's auth is disabled.
     pub directory_token: Option<String>,
+    /// The embedded directory's pace. Liveness is the directory's call, so under a host
+    /// its interval overrides the manifest's: a module heartbeating slower than the
+    /// host's TTL allows would be evicted while healthy.
+    pub heartbeat_interval: std::time::Duration,
 }
 
 /// Everything needed to start one module, resolved once and reused for every restart.
@@ -50,6 +54,10 @@ impl Launch {
         for key in ["MODGEN_MODULE_CONFIG", "MODKIT_MODULE_CONFIG"] {
             environment.push((key.to_owned(), module_config.clone()));
         }
+        environment.push((
+            crate::oop::ENV_HEARTBEAT_INTERVAL.to_owned(),
+            super::duration::display(run.heartbeat_interval),
+        ));
         if let Some(token) = &run.directory_token {
             environment.push(("MODGEN_DIRECTORY_TOKEN".to_owned(), token.clone()));
         }

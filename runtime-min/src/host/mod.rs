@@ -126,6 +126,7 @@ pub async fn start(
     let run = RunEnvironment {
         directory_endpoint: directory.endpoint().to_owned(),
         directory_token: directory.token().map(str::to_owned),
+        heartbeat_interval: config.directory.heartbeat_interval,
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.

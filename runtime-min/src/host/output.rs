@@ -59,7 +59,8 @@ impl Output {
         let _ = self.lines.send((stream, line)).await;
     }
 
-    /// Copies `reader` to the host's `stream` line by line, each prefixed `[module] `,
+    /// Copies `reader` to the host's `stream` line by line, each prefixed `[module] `
+    /// (unless the module wrote that prefix itself),
     /// until end of file (the module and anything it spawned closed the pipe).
     pub async fn forward(&self, module: &str, stream: Stream, reader: impl AsyncRead + Unpin) {
         let prefix = format!("[{module}] ");
@@ -72,6 +73,10 @@ impl Output {
             }
             if line.last() != Some(&b'\n') {
                 line.push(b'\n');
+            }
+            // modgen modules already start their log lines with `[module] `; say it once.
+            if line[prefix.len()..].starts_with(prefix.as_bytes()) {
+                line.drain(..prefix.len());
             }
             if self.lines.send((stream, line)).await.is_err() {
                 return;

@@ -1,0 +1,392 @@
+//! Code generation time: modgen's whole SDK generation beside raw prost + tonic generation
+//! of the same input, in the same run.
+//!
+//! `cargo run --release -p modgen-bench --bin codegen [-- --small 200 --large 15 --warmup 3]`
+//!
+//! Two inputs, both written into a temporary directory with a module manifest:
+//! - `calculator`: ModKit's calculator proto (`shared/corpus/hyperspot/oop/calculator/v1/
+//!   accum.proto`), with the manifest of `examples/calculator`;
+//! - `synthetic`: a proto this binary writes: 50 services × 20 methods (the four streaming
+//!   kinds in turn), 500 top-level messages each with a nested (recursive) message, so
+//!   1,000 messages, with enums (50 top-level, a nested one in every fifth message), maps,
+//!   oneofs, repeated fields and references between messages (cycles included).
+//!
+//! Measured per input, `--small`/`--large` timed iterations after `--warmup` untimed ones:
+//! - modgen: `modgen::load(manifest)` + `modgen::generate_sdk` (manifest, protox, model,
+//!   check, every SDK file);
+//! - raw: `protox::compile` + `prost_build::Config::generate` with
+//!   `tonic_prost_build::configure().service_generator()` (tonic's defaults: client and
+//!   server), in memory; and the same with modgen's tonic settings (server stubs only);
+//! - where modgen's time goes: protox compile, model + check, SDK emission, and within
+//!   emission the prost + tonic step (run alone with modgen's settings on the model's
+//!   descriptor set).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use prost::Message;
+use prost_types::FileDescriptorSet;
+
+const CALCULATOR_PROTO: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/corpus/hyperspot/oop/calculator/v1/accum.proto"
+);
+
+const SERVICES: usize = 50;
+const METHODS_PER_SERVICE: usize = 20;
+const ITEMS: usize = 500;
+const ENUMS: usize = 50;
+
+struct Args {
+    small: usize,
+    large: usize,
+    warmup: usize,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        small: 200,
+        large: 15,
+        warmup: 3,
+    };
+    let mut iter = std::env::args().skip(1);
+    while let Some(flag) = iter.next() {
+        let value = iter.next().ok_or(format!("{flag} needs a value"))?;
+        let number: usize = value
+            .parse()
+            .map_err(|_| format!("{flag}: not a number: {value}"))?;
+        match flag.as_str() {
+            "--small" => args.small = number.max(1),
+            "--large" => args.large = number.max(1),
+            "--warmup" => args.warmup = number,
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    Ok(args)
+}
+
+/// One input: a manifest on disk, and the proto file + include root raw generation gets.
+struct Input {
+    name: &'static str,
+    manifest: PathBuf,
+    proto: PathBuf,
+    include: PathBuf,
+}
+
+fn calculator(dir: &Path) -> std::io::Result<Input> {
+    let root = dir.join("calculator");
+    let proto_dir = root.join("proto/oop/calculator/v1");
+    std::fs::create_dir_all(&proto_dir)?;
+    std::fs::copy(CALCULATOR_PROTO, proto_dir.join("accum.proto"))?;
+    let manifest = root.join("modgen.toml");
+    std::fs::write(
+        &manifest,
+        r#"[module]
+name = "calculator"
+
+[proto]
+files = ["proto/oop/calculator/v1/accum.proto"]
+includes = ["proto"]
+
+[[services]]
+name = "oop.calculator.v1.CalculatorService"
+trait = "CalculatorClient"
+client = "CalculatorGrpcClient"
+
+[sdk]
+crate = "calculator-sdk"
+error = "CalculatorError"
+
+[[errors.variant]]
+name = "InvalidArgument"
+code = "INVALID_ARGUMENT"
+
+[[errors.variant]]
+name = "Overflow"
+code = "OUT_OF_RANGE"
+"#,
+    )?;
+    Ok(Input {
+        name: "calculator",
+        manifest,
+        proto: proto_dir.join("accum.proto"),
+        include: root.join("proto"),
+    })
+}
+
+fn synthetic(dir: &Path) -> std::io::Result<Input> {
+    let root = dir.join("synthetic");
+    let proto_dir = root.join("proto/synthetic/v1");
+    std::fs::create_dir_all(&proto_dir)?;
+    std::fs::write(proto_dir.join("synthetic.proto"), synthetic_proto())?;
+    let manifest = root.join("modgen.toml");
+    std::fs::write(
+        &manifest,
+        r#"[module]
+name = "synthetic"
+
+[proto]
+files = ["proto/synthetic/v1/synthetic.proto"]
+includes = ["proto"]
+
+[[errors.variant]]
+name = "NotFound"
+code = "NOT_FOUND"
+
+[[errors.variant]]
+name = "InvalidArgument"
+code = "INVALID_ARGUMENT"
+
+[[errors.variant]]
+name = "Conflict"
+code = "ALREADY_EXISTS"
+"#,
+    )?;
+    Ok(Input {
+        name: "synthetic",
+        manifest,
+        proto: proto_dir.join("synthetic.proto"),
+        include: root.join("proto"),
+    })
+}
+
+/// The synthetic proto: `SERVICES` × `METHODS_PER_SERVICE` RPCs over `ITEMS` messages,
+/// each with a nested message, so `2 × ITEMS` messages in all.
+fn synthetic_proto() -> String {
+    let mut out = String::from(
+        "// Written by modgen-bench's `codegen`: a large module for timing code generation.\n\
+         syntax = \"proto3\";\n\npackage synthetic.v1;\n",
+    );
+    for e in 0..ENUMS {
+        let upper = format!("KIND{e:02}");
+        writeln!(
+            out,
+            "\n// Kind {e}.\nenum Kind{e:02} {{\n  {upper}_UNSPECIFIED = 0;\n  {upper}_FIRST = 1;\n  {upper}_SECOND = 2;\n  {upper}_THIRD = 3;\n}}"
+        )
+        .unwrap();
+    }
+    for k in 0..ITEMS {
+        let related = (k * 7 + 3) % ITEMS;
+        let next = (k + 1) % ITEMS;
+        let other = (k + 11) % ITEMS;
+        let kind = k % ENUMS;
+        let phase = k % 5 == 0;
+        writeln!(out, "\n// Item {k}: a record with every kind of field.").unwrap();
+        writeln!(out, "message Item{k:03} {{").unwrap();
+        out.push_str(
+            "  // A part of the item; parts nest.\n  message Part {\n    string label = 1;\n    \
+             repeated Part children = 2;\n    bytes payload = 3;\n    map<int32, string> notes = 4;\n  }\n",
+        );
+        if phase {
+            out.push_str(
+                "  enum Phase {\n    PHASE_UNSPECIFIED = 0;\n    PHASE_OPEN = 1;\n    PHASE_CLOSED = 2;\n  }\n",
+            );
+        }
+        writeln!(
+            out,
+            "  int64 id = 1;\n  string name = 2;\n  repeated string tags = 3;\n  \
+             map<string, int64> counts = 4;\n  Kind{kind:02} kind = 5;\n  Part part = 6;\n  \
+             repeated Part parts = 7;\n  Item{related:03} related = 8;\n  \
+             map<string, Item{next:03}> by_name = 9;\n  oneof choice {{\n    string text = 10;\n    \
+             int32 number = 11;\n    Item{other:03} other = 12;\n    Part part_choice = 13;\n  }}\n  \
+             double score = 14;\n  bool active = 15;"
+        )
+        .unwrap();
+        if phase {
+            out.push_str("  Phase phase = 16;\n");
+        }
+        out.push_str("}\n");
+    }
+    for s in 0..SERVICES {
+        writeln!(out, "\n// Area {s}: {METHODS_PER_SERVICE} RPCs.").unwrap();
+        writeln!(out, "service Area{s:02}Service {{").unwrap();
+        for m in 0..METHODS_PER_SERVICE {
+            let n = s * METHODS_PER_SERVICE + m;
+            let request = n % ITEMS;
+            let response = (n + ITEMS / 2) % ITEMS;
+            let (name, doc, req, resp) = match m % 4 {
+                0 => ("Get", "Unary", "", ""),
+                1 => ("Watch", "Server streaming", "", "stream "),
+                2 => ("Upload", "Client streaming", "stream ", ""),
+                _ => ("Exchange", "Bidirectional streaming", "stream ", "stream "),
+            };
+            writeln!(
+                out,
+                "  // {doc} call {m} of area {s}.\n  rpc {name}{m:02}({req}Item{request:03}) returns ({resp}Item{response:03});"
+            )
+            .unwrap();
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+/// modgen, end to end: what `cargo modgen generate` does before writing.
+fn modgen_full(input: &Input) -> usize {
+    let model = modgen::load(&input.manifest).unwrap_or_else(|e| panic!("{}: {e}", input.name));
+    let files = modgen::generate_sdk(&model, &modgen::SdkOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", input.name));
+    files.files().iter().map(|f| f.contents.as_bytes().len()).sum()
+}
+
+/// tonic's default service generator (client + server) or modgen's settings (server only).
+fn tonic_config(server_only: bool) -> prost_build::Config {
+    let builder = if server_only {
+        tonic_prost_build::configure()
+            .build_client(false)
+            .build_server(true)
+            .build_transport(false)
+    } else {
+        tonic_prost_build::configure()
+    };
+    let mut config = prost_build::Config::new();
+    config.service_generator(builder.service_generator());
+    config
+}
+
+fn prost_tonic(set: FileDescriptorSet, server_only: bool) -> usize {
+    let requests = set
+        .file
+        .into_iter()
+        .map(|file| {
+            (
+                prost_build::Module::from_protobuf_package_name(file.package()),
+                file,
+            )
+        })
+        .collect();
+    let modules = tonic_config(server_only)
+        .generate(requests)
+        .expect("prost + tonic generate");
+    modules.values().map(String::len).sum()
+}
+
+/// Raw generation: protox + prost + tonic, in memory.
+fn raw(input: &Input, server_only: bool) -> usize {
+    let set = protox::compile([&input.proto], [&input.include]).expect("protox compiles");
+    prost_tonic(set, server_only)
+}
+
+struct Phases {
+    protox: Vec<Duration>,
+    model: Vec<Duration>,
+    emit: Vec<Duration>,
+    prost_tonic: Vec<Duration>,
+}
+
+/// modgen's time by phase (the same work as `modgen_full`, timed piece by piece).
+fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
+    let text = std::fs::read_to_string(&input.manifest).unwrap();
+    let base = input.manifest.parent().unwrap();
+    let mut phases = Phases {
+        protox: Vec::new(),
+        model: Vec::new(),
+        emit: Vec::new(),
+        prost_tonic: Vec::new(),
+    };
+    for i in 0..warmup + iterations {
+        let t0 = Instant::now();
+        let manifest = modgen::Manifest::parse(&text, "modgen.toml").unwrap();
+        let compiled = modgen::proto::compile(&manifest, base).unwrap();
+        let t1 = Instant::now();
+        let model = modgen::model::build(&manifest, &compiled, "modgen.toml").unwrap();
+        modgen::check::check(&model, &manifest).unwrap();
+        let t2 = Instant::now();
+        let files = modgen::generate_sdk(&model, &modgen::SdkOptions::default()).unwrap();
+        let t3 = Instant::now();
+        let set = FileDescriptorSet::decode(model.protos.descriptor_set.as_slice()).unwrap();
+        prost_tonic(set, true);
+        let t4 = Instant::now();
+        std::hint::black_box(files);
+        if i >= warmup {
+            phases.protox.push(t1 - t0);
+            phases.model.push(t2 - t1);
+            phases.emit.push(t3 - t2);
+            phases.prost_tonic.push(t4 - t3);
+        }
+    }
+    phases
+}
+
+fn time(warmup: usize, iterations: usize, mut run: impl FnMut() -> usize) -> Vec<Duration> {
+    for _ in 0..warmup {
+        std::hint::black_box(run());
+    }
+    (0..iterations)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(run());
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Median and p90 (nearest rank), in ms.
+fn stats(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+        samples[rank - 1].as_secs_f64() * 1e3
+    };
+    (at(0.5), at(0.9))
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = parse_args()?;
+    let dir = tempfile::Builder::new().prefix("modgen-codegen-").tempdir()?;
+    let inputs = [
+        (calculator(dir.path())?, args.small),
+        (synthetic(dir.path())?, args.large),
+    ];
+    println!("load average before the run: {}", loadavg());
+    println!(
+        "| input | n | modgen median | modgen p90 | raw median | raw p90 | ratio (median) | raw server-only median | output (modgen / raw) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut breakdowns = Vec::new();
+    for (input, n) in &inputs {
+        let n = *n;
+        let modgen_bytes = modgen_full(input);
+        let raw_bytes = raw(input, false);
+        let modgen = stats(time(args.warmup, n, || modgen_full(input)));
+        let raw_full = stats(time(args.warmup, n, || raw(input, false)));
+        let raw_server = stats(time(args.warmup, n, || raw(input, true)));
+        println!(
+            "| {} | {n} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2}× | {:.2} ms | {} KiB / {} KiB |",
+            input.name,
+            modgen.0,
+            modgen.1,
+            raw_full.0,
+            raw_full.1,
+            modgen.0 / raw_full.0,
+            raw_server.0,
+            modgen_bytes / 1024,
+            raw_bytes / 1024,
+        );
+        breakdowns.push((input.name, n, modgen_phases(input, args.warmup, n)));
+    }
+    println!();
+    println!(
+        "| input | protox compile | model + check | SDK emission | of which prost + tonic | prost + tonic share of modgen |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (name, _, phases) in breakdowns {
+        let protox = stats(phases.protox).0;
+        let model = stats(phases.model).0;
+        let emit = stats(phases.emit).0;
+        let prost = stats(phases.prost_tonic).0;
+        println!(
+            "| {name} | {protox:.2} ms | {model:.2} ms | {emit:.2} ms | {prost:.2} ms | {:.0} % |",
+            100.0 * prost / (protox + model + emit)
+        );
+    }
+    println!("\nload average after the run: {}", loadavg());
+    Ok(())
+}
