@@ -1,7 +1,7 @@
 //! Code generation time: modgen's whole SDK generation beside raw prost + tonic generation
 //! of the same input, in the same run.
 //!
-//! `cargo run --release -p modgen-bench --bin codegen [-- --small 200 --large 15 --warmup 3]`
+//! `cargo run --release -p modgen-bench --bin codegen [-- --small 200 --large 10 --warmup 2]`
 //!
 //! Two inputs, both written into a temporary directory with a module manifest:
 //! - `calculator`: ModKit's calculator proto (`shared/corpus/hyperspot/oop/calculator/v1/
@@ -17,7 +17,8 @@
 //! - raw: `protox::compile` + `prost_build::Config::generate` with
 //!   `tonic_prost_build::configure().service_generator()` (tonic's defaults: client and
 //!   server), in memory; and the same with modgen's tonic settings (server stubs only);
-//! - where modgen's time goes: protox compile, model + check, SDK emission, and within
+//! - where modgen's time goes (medians per phase, timed piece by piece in a loop of its
+//!   own): manifest + protox compile, model build, check, SDK emission, and within
 //!   emission the prost + tonic step (run alone with modgen's settings on the model's
 //!   descriptor set).
 
@@ -47,8 +48,8 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         small: 200,
-        large: 15,
-        warmup: 3,
+        large: 10,
+        warmup: 2,
     };
     let mut iter = std::env::args().skip(1);
     while let Some(flag) = iter.next() {
@@ -227,7 +228,11 @@ fn modgen_full(input: &Input) -> usize {
     let model = modgen::load(&input.manifest).unwrap_or_else(|e| panic!("{}: {e}", input.name));
     let files = modgen::generate_sdk(&model, &modgen::SdkOptions::default())
         .unwrap_or_else(|e| panic!("{}: {e}", input.name));
-    files.files().iter().map(|f| f.contents.as_bytes().len()).sum()
+    files
+        .files()
+        .iter()
+        .map(|f| f.contents.as_bytes().len())
+        .sum()
 }
 
 /// tonic's default service generator (client + server) or modgen's settings (server only).
@@ -271,6 +276,7 @@ fn raw(input: &Input, server_only: bool) -> usize {
 struct Phases {
     protox: Vec<Duration>,
     model: Vec<Duration>,
+    check: Vec<Duration>,
     emit: Vec<Duration>,
     prost_tonic: Vec<Duration>,
 }
@@ -282,6 +288,7 @@ fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
     let mut phases = Phases {
         protox: Vec::new(),
         model: Vec::new(),
+        check: Vec::new(),
         emit: Vec::new(),
         prost_tonic: Vec::new(),
     };
@@ -291,19 +298,21 @@ fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
         let compiled = modgen::proto::compile(&manifest, base).unwrap();
         let t1 = Instant::now();
         let model = modgen::model::build(&manifest, &compiled, "modgen.toml").unwrap();
-        modgen::check::check(&model, &manifest).unwrap();
         let t2 = Instant::now();
-        let files = modgen::generate_sdk(&model, &modgen::SdkOptions::default()).unwrap();
+        modgen::check::check(&model, &manifest).unwrap();
         let t3 = Instant::now();
+        let files = modgen::generate_sdk(&model, &modgen::SdkOptions::default()).unwrap();
+        let t4 = Instant::now();
         let set = FileDescriptorSet::decode(model.protos.descriptor_set.as_slice()).unwrap();
         prost_tonic(set, true);
-        let t4 = Instant::now();
+        let t5 = Instant::now();
         std::hint::black_box(files);
         if i >= warmup {
             phases.protox.push(t1 - t0);
             phases.model.push(t2 - t1);
-            phases.emit.push(t3 - t2);
-            phases.prost_tonic.push(t4 - t3);
+            phases.check.push(t3 - t2);
+            phases.emit.push(t4 - t3);
+            phases.prost_tonic.push(t5 - t4);
         }
     }
     phases
@@ -340,7 +349,9 @@ fn loadavg() -> String {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
-    let dir = tempfile::Builder::new().prefix("modgen-codegen-").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("modgen-codegen-")
+        .tempdir()?;
     let inputs = [
         (calculator(dir.path())?, args.small),
         (synthetic(dir.path())?, args.large),
@@ -374,17 +385,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "| input | protox compile | model + check | SDK emission | of which prost + tonic | prost + tonic share of modgen |"
+        "| input | manifest + protox compile | model build | check | SDK emission | of which prost + tonic | sum | prost + tonic share |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, _, phases) in breakdowns {
         let protox = stats(phases.protox).0;
         let model = stats(phases.model).0;
+        let check = stats(phases.check).0;
         let emit = stats(phases.emit).0;
         let prost = stats(phases.prost_tonic).0;
+        let sum = protox + model + check + emit;
         println!(
-            "| {name} | {protox:.2} ms | {model:.2} ms | {emit:.2} ms | {prost:.2} ms | {:.0} % |",
-            100.0 * prost / (protox + model + emit)
+            "| {name} | {protox:.2} ms | {model:.2} ms | {check:.2} ms | {emit:.2} ms | {prost:.2} ms | {sum:.2} ms | {:.0} % |",
+            100.0 * prost / sum
         );
     }
     println!("\nload average after the run: {}", loadavg());
