@@ -26,7 +26,14 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
     let include = format!("{CORPUS}/hyperspot");
     modgen_ok(
         temp.path(),
-        &["new", "calculator", "--proto", &proto, "--include", &include],
+        &[
+            "new",
+            "calculator",
+            "--proto",
+            &proto,
+            "--include",
+            &include,
+        ],
     );
     std::fs::write(
         workspace.join("calculator/src/service.rs"),
@@ -47,7 +54,11 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
 
     let sum = modgen_ok(
         &workspace,
-        &["call", "oop.calculator.v1.CalculatorService/Add", r#"{"a": 40, "b": 2}"#],
+        &[
+            "call",
+            "oop.calculator.v1.CalculatorService/Add",
+            r#"{"a": 40, "b": 2}"#,
+        ],
     );
     assert_eq!(json(&sum)["sum"], "42", "{sum}");
 
@@ -67,7 +78,16 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
 
     let from_sdk = cargo(
         &workspace,
-        &["run", "--quiet", "-p", "calculator", "--example", "sdk_client", "--", &directory],
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "calculator",
+            "--example",
+            "sdk_client",
+            "--",
+            &directory,
+        ],
     );
     assert!(from_sdk.status.success(), "{}", stderr(&from_sdk));
     assert_eq!(stdout(&from_sdk).trim(), "sum=7 overflow=InvalidArgument");
@@ -88,7 +108,14 @@ fn route_guide_from_the_corpus_proto_streams_through_call() {
     let include = format!("{CORPUS}/grpc");
     modgen_ok(
         temp.path(),
-        &["new", "routeguide", "--proto", &proto, "--include", &include],
+        &[
+            "new",
+            "routeguide",
+            "--proto",
+            &proto,
+            "--include",
+            &include,
+        ],
     );
     std::fs::write(
         workspace.join("routeguide/src/service.rs"),
@@ -103,7 +130,11 @@ fn route_guide_from_the_corpus_proto_streams_through_call() {
 
     let feature = modgen_ok(
         &workspace,
-        &["call", "routeguide.RouteGuide/GetFeature", r#"{"latitude": 2, "longitude": 3}"#],
+        &[
+            "call",
+            "routeguide.RouteGuide/GetFeature",
+            r#"{"latitude": 2, "longitude": 3}"#,
+        ],
     );
     assert_eq!(json(&feature)["name"], "feature at 2,3", "{feature}");
 
@@ -143,7 +174,10 @@ fn route_guide_from_the_corpus_proto_streams_through_call() {
 
     let (status, output) = run.terminate();
     assert_eq!(status.code(), Some(0), "{output}");
-    assert!(output.contains("deregistered from the directory"), "{output}");
+    assert!(
+        output.contains("deregistered from the directory"),
+        "{output}"
+    );
 }
 
 /// `cargo modgen run` as a child, its stdout and stderr merged into one line channel.
@@ -186,10 +220,8 @@ impl Running {
 
     /// The endpoint the host's directory listens on, as it prints it.
     fn wait_for_directory(&mut self) -> String {
-        let line = self.wait_for_line_within(
-            "modgen-host: directory listening on ",
-            BUILD_PATIENCE,
-        );
+        let line =
+            self.wait_for_line_within("modgen-host: directory listening on ", BUILD_PATIENCE);
         line.rsplit(' ').next().unwrap().to_owned()
     }
 

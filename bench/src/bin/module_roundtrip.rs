@@ -39,7 +39,10 @@ async fn main() {
             let generated = &generated;
             async move {
                 let ctx = CallContext::new();
-                generated.add(&ctx, AddRequest { a, b: 1 }).await.map(|r| r.sum)
+                generated
+                    .add(&ctx, AddRequest { a, b: 1 })
+                    .await
+                    .map(|r| r.sum)
             }
         })
         .await;

@@ -68,8 +68,14 @@ fn main() {
     );
     println!("| step | time |");
     println!("|---|---|");
-    println!("| `cargo modgen new` (calculator proto) | {} |", show(new_time));
-    println!("| first `cargo build` of the new workspace | {} |", show(build_time));
+    println!(
+        "| `cargo modgen new` (calculator proto) | {} |",
+        show(new_time)
+    );
+    println!(
+        "| first `cargo build` of the new workspace | {} |",
+        show(build_time)
+    );
     println!(
         "| `cargo modgen run` → directory listening (includes cargo's up-to-date check) | {} |",
         show(to_directory)
@@ -82,7 +88,11 @@ fn main() {
 
 /// Starts `cargo modgen run`, returns (spawn → directory up, spawn → service resolvable),
 /// then stops it with SIGTERM and checks it exits 0.
-fn run_until_resolvable(modgen: &Path, workspace: &Path, target_dir: &Path) -> (Duration, Duration) {
+fn run_until_resolvable(
+    modgen: &Path,
+    workspace: &Path,
+    target_dir: &Path,
+) -> (Duration, Duration) {
     let started = Instant::now();
     let mut run = Command::new(modgen)
         .args(["modgen", "run"])
@@ -109,12 +119,17 @@ fn run_until_resolvable(modgen: &Path, workspace: &Path, target_dir: &Path) -> (
 
     let runtime = tokio::runtime::Runtime::new().expect("tokio");
     let to_resolvable = runtime.block_on(async {
-        let directory = DirectoryClient::connect(&endpoint).await.expect("directory");
+        let directory = DirectoryClient::connect(&endpoint)
+            .await
+            .expect("directory");
         loop {
             if directory.resolve(SERVICE).await.is_ok() {
                 break started.elapsed();
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "never resolvable");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "never resolvable"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
     });

@@ -73,7 +73,9 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
                 )
             })?;
             let client = DirectoryClient::connect(directory).await.map_err(|error| {
-                CallError::Usage(format!("cannot reach the directory at {directory}: {error}"))
+                CallError::Usage(format!(
+                    "cannot reach the directory at {directory}: {error}"
+                ))
             })?;
             client.resolve(service).await?
         }
@@ -184,7 +186,10 @@ async fn invoke(
         }
         (false, true) => {
             let request = context.to_request(messages.remove(0));
-            let mut stream = grpc.server_streaming(request, path, codec).await?.into_inner();
+            let mut stream = grpc
+                .server_streaming(request, path, codec)
+                .await?
+                .into_inner();
             while let Some(message) = stream.message().await? {
                 print_message(out, &message)?;
             }
@@ -256,7 +261,13 @@ mod tests {
 
     #[test]
     fn target_without_method_is_a_usage_error() {
-        assert!(matches!(split_target("Calculator"), Err(CallError::Usage(_))));
-        assert!(matches!(split_target("Calculator/"), Err(CallError::Usage(_))));
+        assert!(matches!(
+            split_target("Calculator"),
+            Err(CallError::Usage(_))
+        ));
+        assert!(matches!(
+            split_target("Calculator/"),
+            Err(CallError::Usage(_))
+        ));
     }
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use modgen::{FileSet, HeaderState, Owner, RuntimeDep, SdkOptions, WorkspaceOptions};
+use modgen::{Contents, FileSet, HeaderState, Owner, RuntimeDep, SdkOptions, WorkspaceOptions};
 
 use super::workspace::find_manifest;
 
@@ -56,8 +56,8 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
                 cargo_workspace: root.join("Cargo.toml").is_file(),
                 target_dir: "target".to_owned(),
             };
-            let files =
-                modgen::generate_workspace(&model, &options).map_err(|errors| errors.to_string())?;
+            let files = modgen::generate_workspace(&model, &options)
+                .map_err(|errors| errors.to_string())?;
             (root.clone(), generator_owned(files))
         }
     };
@@ -110,22 +110,28 @@ fn generator_owned(files: FileSet) -> FileSet {
     owned
 }
 
+/// A file at a generated path that does not carry an intact header is someone's work: an
+/// edited body, or a header removed (which hides any edit below it), or a file modgen
+/// never wrote. Binary files (the descriptor set) have no header and are always ours.
 fn refuse_hand_edited(root: &Path, files: &FileSet) -> Result<(), String> {
     let edited: Vec<String> = files
         .files()
         .iter()
         .filter(|file| file.owner == Owner::Generator)
+        .filter(|file| matches!(file.contents, Contents::Text(_)))
         .filter_map(|file| {
             let path = root.join(&file.path);
-            let text = std::fs::read_to_string(&path).ok()?;
-            (modgen::verify_header(&text) == HeaderState::Edited).then(|| path.display().to_string())
+            let bytes = std::fs::read(&path).ok()?;
+            let intact = std::str::from_utf8(&bytes)
+                .is_ok_and(|text| modgen::verify_header(text) == HeaderState::Intact);
+            (!intact).then(|| path.display().to_string())
         })
         .collect();
     if edited.is_empty() {
         return Ok(());
     }
     Err(format!(
-        "generated files were edited by hand; nothing was written (pass --force to overwrite them):\n{}",
+        "generated files were edited by hand (or lost their `@generated` header); nothing was written (pass --force to overwrite them):\n{}",
         edited.join("\n")
     ))
 }

@@ -5,9 +5,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use modgen::scaffold::{self, ManifestText};
-use modgen::{Manifest, RuntimeDep, WorkspaceOptions};
+use modgen::{FileSet, Manifest, Owner, RuntimeDep, WorkspaceOptions};
 
 /// This checkout's runtime, which a workspace made here depends on by default: it then
 /// builds offline, from the same sources as the generator that wrote it.
@@ -69,6 +70,7 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
     let files = modgen::generate_workspace(&model, &options).map_err(|e| e.to_string())?;
     modgen::write_fileset(staging.path(), &files)
         .map_err(|e| format!("cannot write into {}: {e}", staging.path().display()))?;
+    format_user_rust(staging.path(), &files);
     staging.finish(&target)?;
 
     println!("Created module `{}` in {}", args.name, target.display());
@@ -88,6 +90,33 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
         target.display()
     );
     Ok(())
+}
+
+/// The user's Rust files come from prettyplease, whose line breaks and import order differ
+/// from rustfmt's: without this, the first `cargo fmt --check` in a fresh workspace fails.
+/// (Generated files carry `rustfmt::skip` instead: they must stay as generated.) Best
+/// effort: without rustfmt on PATH, or if it fails, the files stay as printed, which
+/// builds all the same. Run in the staging directory, so that a `rustfmt.toml` above the
+/// target applies as it will to the user's own `cargo fmt`.
+fn format_user_rust(root: &Path, files: &FileSet) {
+    let paths: Vec<PathBuf> = files
+        .files()
+        .iter()
+        .filter(|file| file.owner == Owner::User)
+        .filter(|file| file.path.extension().is_some_and(|ext| ext == "rs"))
+        .map(|file| root.join(&file.path))
+        .collect();
+    if paths.is_empty() {
+        return;
+    }
+    // The edition of the crates `generate_workspace` writes; rustfmt alone defaults to 2015.
+    let _ = Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .args(&paths)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 fn refuse_non_empty(target: &Path) -> Result<(), String> {

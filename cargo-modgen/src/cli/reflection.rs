@@ -20,7 +20,11 @@ pub async fn descriptor_pool_for(
     let mut client = ServerReflectionClient::new(channel);
     let mut files: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
 
-    let first = ask(&mut client, MessageRequest::FileContainingSymbol(service.to_owned())).await?;
+    let first = ask(
+        &mut client,
+        MessageRequest::FileContainingSymbol(service.to_owned()),
+    )
+    .await?;
     add_files(&mut files, first)?;
 
     // Servers may answer with the file alone; fetch missing imports until closed.

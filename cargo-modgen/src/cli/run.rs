@@ -73,7 +73,11 @@ fn build_workspace(root: &Path, release: bool) -> Result<BTreeMap<String, PathBu
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args(["build", "--workspace", "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "--workspace",
+            "--message-format=json-render-diagnostics",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if release {
@@ -82,7 +86,10 @@ fn build_workspace(root: &Path, release: bool) -> Result<BTreeMap<String, PathBu
     let mut child = command
         .spawn()
         .map_err(|error| format!("cannot run cargo: {error}"))?;
-    let stdout = child.stdout.take().ok_or("cargo's output is not readable")?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("cargo's output is not readable")?;
     let mut binaries = BTreeMap::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.map_err(|error| format!("reading cargo's output: {error}"))?;
@@ -103,7 +110,10 @@ fn build_workspace(root: &Path, release: bool) -> Result<BTreeMap<String, PathBu
         .wait()
         .map_err(|error| format!("waiting for cargo: {error}"))?;
     if !status.success() {
-        return Err(format!("cargo build failed in {} ({status})", root.display()));
+        return Err(format!(
+            "cargo build failed in {} ({status})",
+            root.display()
+        ));
     }
     Ok(binaries)
 }

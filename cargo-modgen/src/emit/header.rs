@@ -5,7 +5,9 @@
 //! // modgen-hash: 3f2a9c0d1b4e5f60
 //! ```
 //!
-//! The hash covers everything after the two header lines. FNV-1a (64 bit) is enough: it
+//! The hash covers everything after the two header lines. JSON has no comments: there the
+//! header is the object's first key (see `module::json`), on the second line, and the hash
+//! covers everything after that line. FNV-1a (64 bit) is enough: it
 //! guards against accidents, not adversaries, and needs no dependency.
 
 /// Comment syntax of the target file.
@@ -46,20 +48,27 @@ pub enum HeaderState {
     Edited,
 }
 
-/// Checks a file written by [`with_header`].
+/// Checks a file written by [`with_header`], or a JSON document whose first key is the
+/// generated `"$comment"`.
 pub fn verify(contents: &str) -> HeaderState {
     let mut lines = contents.splitn(3, '\n');
     let (Some(first), Some(second)) = (lines.next(), lines.next()) else {
         return HeaderState::Missing;
     };
     let body = lines.next().unwrap_or("");
-    if !first.contains(MARKER) {
+    let json = first == "{" && second.trim_start().starts_with("\"$comment\":");
+    let marker_line = if json { second } else { first };
+    if !marker_line.contains(MARKER) {
         return HeaderState::Missing;
     }
-    let Some(recorded) = second.split(HASH_KEY).nth(1) else {
+    let Some(after_key) = second.split(HASH_KEY).nth(1) else {
         return HeaderState::Missing;
     };
-    let recorded = recorded.trim_end_matches(" -->").trim();
+    // Whatever closes the line (` -->`, `",`) is syntax, not hash.
+    let recorded: String = after_key
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
     if recorded == hash_hex(body) {
         HeaderState::Intact
     } else {
@@ -67,7 +76,8 @@ pub fn verify(contents: &str) -> HeaderState {
     }
 }
 
-fn hash_hex(body: &str) -> String {
+/// The hash [`verify`] expects for `body`.
+pub(crate) fn hash_hex(body: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in body.as_bytes() {
         hash ^= u64::from(*byte);

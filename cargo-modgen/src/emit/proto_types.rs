@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use prost::Message;
 use prost_types::FileDescriptorSet;
 
-use super::header::{Comment, with_header};
+use super::rust;
 use crate::error::{Error, ErrorKind};
 use crate::model::Model;
 use crate::names;
@@ -90,7 +90,7 @@ pub fn emit(model: &Model) -> Result<ProtoFiles, Error> {
     let inputs = &model.protos.inputs;
     let files = files
         .into_iter()
-        .map(|(path, body)| (path, with_header(Comment::Slashes, inputs, &body)))
+        .map(|(path, body)| (path, rust::generated_file(inputs, &body)))
         .collect();
     Ok(ProtoFiles {
         files,

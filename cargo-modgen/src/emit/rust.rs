@@ -107,20 +107,41 @@ pub fn message_type(message: &MessageRef) -> TokenStream {
     }
 }
 
-/// Pretty-prints `tokens` as a file with the generated header.
+/// Opens every generator-owned Rust file, right after the header. prettyplease and rustfmt
+/// disagree on line breaks, so `cargo fmt` in a user's workspace (or this repository)
+/// would rewrite generated files, which then fail their header hash and look hand edited.
+/// `cfg_attr` keeps it stable-compatible: the `rustfmt` cfg is never set when compiling, so
+/// the compiler drops the attribute before checking it, while rustfmt reads it and skips
+/// the file. It is an inner attribute, so it must come before any item; `//!` docs are
+/// inner attributes too and may follow it.
+pub const RUSTFMT_SKIP: &str = "#![cfg_attr(rustfmt, rustfmt::skip)]\n";
+
+/// Pretty-prints `tokens` as a generator-owned file: the header, [`RUSTFMT_SKIP`], the code.
 pub fn file(model: &Model, tokens: TokenStream) -> Result<String, Error> {
+    Ok(generated_file(&model.protos.inputs, &print(tokens)?))
+}
+
+/// Rust already printed (prost's and tonic's output) as a generator-owned file, framed
+/// like [`file`]'s.
+pub fn generated_file(inputs: &[String], body: &str) -> String {
+    with_header(Comment::Slashes, inputs, &format!("{RUSTFMT_SKIP}{body}"))
+}
+
+/// Pretty-prints `tokens` as a user-owned file: no header (once written the file is the
+/// user's, and `check` must not flag its edits) and no [`RUSTFMT_SKIP`] (the user formats
+/// it; `new` runs rustfmt over it when it can).
+pub fn user_file(tokens: TokenStream) -> Result<String, Error> {
+    print(tokens)
+}
+
+fn print(tokens: TokenStream) -> Result<String, Error> {
     let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
         Error::new(
             ErrorKind::Codegen,
             format!("internal: generated Rust does not parse: {e}"),
         )
     })?;
-    let body = prettyplease::unparse(&parsed);
-    Ok(with_header(
-        Comment::Slashes,
-        &model.protos.inputs,
-        &spaced(&body),
-    ))
+    Ok(spaced(&prettyplease::unparse(&parsed)))
 }
 
 /// prettyplease prints items back to back; a blank line between top-level items (and
@@ -129,7 +150,11 @@ fn spaced(body: &str) -> String {
     let mut out = String::with_capacity(body.len() + body.len() / 16);
     let mut previous = "";
     for line in body.lines() {
-        let top_level_start = line.starts_with(|c: char| c.is_ascii_alphabetic())
+        // prettyplease puts a multi-line signature's `where` at column 0; it continues
+        // the item above, it does not start one.
+        let continues_item = line == "where" || line.starts_with("where ");
+        let top_level_start = (line.starts_with(|c: char| c.is_ascii_alphabetic())
+            && !continues_item)
             || line.starts_with("#[")
             || line.starts_with("///");
         let after_open = previous.ends_with('{') || previous.is_empty();
@@ -183,4 +208,43 @@ fn is_member_start(line: &str) -> bool {
             || rest.starts_with("async fn ")
             || rest.starts_with("pub async fn ")
             || rest.starts_with("type "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::header::{HeaderState, verify};
+
+    #[test]
+    fn a_where_clause_at_column_zero_stays_with_its_signature() {
+        let tokens = quote! {
+            fn call<Req, Resp>(request: Req) -> Resp
+            where
+                Req: Into<Resp>,
+            {
+                request.into()
+            }
+            fn next() {}
+        };
+        assert_eq!(
+            user_file(tokens).unwrap(),
+            "fn call<Req, Resp>(request: Req) -> Resp\n\
+             where\n    \
+             Req: Into<Resp>,\n\
+             {\n    \
+             request.into()\n\
+             }\n\
+             \n\
+             fn next() {}\n"
+        );
+    }
+
+    #[test]
+    fn generated_files_keep_rustfmt_off_before_their_docs() {
+        let text = generated_file(&["a.proto".to_string()], "//! Docs.\npub struct A;\n");
+        let mut lines = text.lines().skip(2);
+        assert_eq!(lines.next(), Some("#![cfg_attr(rustfmt, rustfmt::skip)]"));
+        assert_eq!(lines.next(), Some("//! Docs."));
+        assert_eq!(verify(&text), HeaderState::Intact);
+    }
 }

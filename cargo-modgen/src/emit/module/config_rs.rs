@@ -63,8 +63,6 @@ pub fn emit(model: &Model, names: &ModuleNames) -> Result<TokenStream, Error> {
     Ok(quote! {
         //! The module's configuration, generated from `[config.fields]` in modgen.toml.
 
-        #![cfg_attr(rustfmt, rustfmt::skip)]
-
         #duration_import
 
         #display_import

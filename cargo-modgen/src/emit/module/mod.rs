@@ -2,11 +2,6 @@
 //! workspace around it (`new`'s scaffolding). The SDK comes from `emit::sdk`; this module
 //! composes both into one [`FileSet`] rooted at the workspace.
 //!
-//! Generated Rust starts with `#![cfg_attr(rustfmt, rustfmt::skip)]`: users run
-//! `cargo fmt` on their workspace, and a reformatted generated file would count as hand
-//! edited (its hash breaks) and be stale for `check`. The compiler never sees the
-//! attribute; rustfmt leaves the file alone.
-//!
 //! Ownership follows the design table: `src/generated/**` and `config/*` belong to the
 //! generator and are rewritten by every `generate`; `Cargo.toml`, `src/lib.rs`,
 //! `src/main.rs`, `src/service.rs` and the workspace files belong to the user, written once.
@@ -96,10 +91,13 @@ pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, E
     let mut errors = Errors::new();
     let mut files = FileSet::new();
     let mut rust_file = |path: &str, owner: Owner, tokens: Result<TokenStream, Error>| {
-        let text = tokens.and_then(|tokens| rust::file(model, tokens));
+        let text = tokens.and_then(|tokens| match owner {
+            Owner::Generator => rust::file(model, tokens),
+            Owner::User => rust::user_file(tokens),
+        });
         match (text, owner) {
             (Ok(text), Owner::Generator) => files.text(path, text),
-            (Ok(text), Owner::User) => files.insert(user_file(path, without_header(&text))),
+            (Ok(text), Owner::User) => files.insert(user_file(path, text)),
             (Err(e), _) => errors.push(e),
         }
     };
@@ -151,10 +149,4 @@ pub(crate) fn user_file(path: impl Into<PathBuf>, text: String) -> GeneratedFile
         contents: Contents::Text(text),
         owner: Owner::User,
     }
-}
-
-/// User-owned Rust goes through the same printer as generated Rust, but carries no
-/// generated header: once written it is the user's, and `check` must not flag its edits.
-fn without_header(text: &str) -> String {
-    text.splitn(3, '\n').nth(2).unwrap_or_default().to_string()
 }

@@ -16,8 +16,6 @@ pub fn emit_mod(names: &ModuleNames) -> TokenStream {
         //! What cargo-modgen generates for the module: its config type and its
         //! out-of-process entry point. Rewritten by every `cargo modgen generate`.
 
-        #![cfg_attr(rustfmt, rustfmt::skip)]
-
         pub mod config;
         pub mod oop;
 
@@ -81,8 +79,6 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
         .then(|| quote! { #[allow(deprecated)] });
     quote! {
         //! The out-of-process entry point of the module, over `modgen_runtime::oop`.
-
-        #![cfg_attr(rustfmt, rustfmt::skip)]
 
         use std::future::Future;
         use std::process::ExitCode;

@@ -1,0 +1,257 @@
+//! `cargo modgen generate` through the binary, on workspaces `new` made: it rewrites only
+//! what changed, never the user's files, and writes nothing at all when it refuses (a hand
+//! edit without `--force`, a broken proto). No build here.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+fn modgen(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh `calc` workspace in a temp dir; returns the dir and the workspace root.
+fn new_workspace() -> (tempfile::TempDir, PathBuf) {
+    let base = tempfile::tempdir().unwrap();
+    // A registry version keeps the test independent of where the checkout is.
+    let output = modgen(&["new", "calc", "--runtime-version", "0.1.0"], base.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let root = base.path().join("calc");
+    (base, root)
+}
+
+/// What a write would change about each file: its inode (a rename makes a new one), its
+/// mtime, its bytes.
+#[derive(Debug, PartialEq, Eq)]
+struct FileState {
+    inode: u64,
+    modified: SystemTime,
+    bytes: Vec<u8>,
+}
+
+fn tree(root: &Path) -> BTreeMap<PathBuf, FileState> {
+    let mut files = BTreeMap::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::metadata(&path).unwrap();
+            if meta.is_dir() {
+                dirs.push(path);
+            } else {
+                let state = FileState {
+                    inode: meta.ino(),
+                    modified: meta.modified().unwrap(),
+                    bytes: std::fs::read(&path).unwrap(),
+                };
+                files.insert(path.strip_prefix(root).unwrap().to_path_buf(), state);
+            }
+        }
+    }
+    files
+}
+
+fn changed(
+    before: &BTreeMap<PathBuf, FileState>,
+    after: &BTreeMap<PathBuf, FileState>,
+) -> Vec<String> {
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(path, state)| before.get(*path) != Some(state))
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    changed.extend(
+        before
+            .keys()
+            .filter(|path| !after.contains_key(*path))
+            .map(|path| format!("{} (removed)", path.display())),
+    );
+    changed
+}
+
+const PROTO: &str = "proto/calc/v1/calc.proto";
+
+/// The starter proto with one more unary RPC.
+fn add_rpc(root: &Path) {
+    let path = root.join(PROTO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "  rpc Greet(GreetRequest) returns (GreetReply);\n",
+        "  rpc Greet(GreetRequest) returns (GreetReply);\n  rpc Farewell(GreetRequest) returns (GreetReply);\n",
+    );
+    assert!(text.contains("Farewell"), "the starter proto changed shape");
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn generate_right_after_new_rewrites_nothing() {
+    let (_base, root) = new_workspace();
+    let before = tree(&root);
+
+    let output = modgen(&["generate"], &root);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+    assert!(
+        stderr(&output).contains(" 0 written"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn generate_after_a_new_rpc_updates_the_sdk_and_leaves_the_service_alone() {
+    let (_base, root) = new_workspace();
+    let service_before = std::fs::read(root.join("calc/src/service.rs")).unwrap();
+    let sdk_manifest_before = std::fs::read(root.join("calc-sdk/Cargo.toml")).unwrap();
+    add_rpc(&root);
+
+    let output = modgen(&["generate", "--manifest", "modgen.toml"], &root);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let api = std::fs::read_to_string(root.join("calc-sdk/src/api.rs")).unwrap();
+    assert!(api.contains("async fn farewell("), "{api}");
+    assert_eq!(
+        std::fs::read(root.join("calc/src/service.rs")).unwrap(),
+        service_before
+    );
+    // The runtime dependency `new` chose is read back, not replaced by a default.
+    assert_eq!(
+        std::fs::read(root.join("calc-sdk/Cargo.toml")).unwrap(),
+        sdk_manifest_before
+    );
+}
+
+#[test]
+fn generate_refuses_hand_edited_files_unless_forced() {
+    let (_base, root) = new_workspace();
+    add_rpc(&root);
+    let client = root.join("calc-sdk/src/client.rs");
+    let client_text = std::fs::read_to_string(&client).unwrap();
+    std::fs::write(&client, format!("{client_text}// mine\n")).unwrap();
+    let schema = root.join("calc/config/calc.schema.json");
+    let schema_text = std::fs::read_to_string(&schema).unwrap();
+    std::fs::write(
+        &schema,
+        schema_text.replacen("\"type\"", "\"description\": \"mine\",\n  \"type\"", 1),
+    )
+    .unwrap();
+    let before = tree(&root);
+
+    let refused = modgen(&["generate"], &root);
+
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(message.contains("calc-sdk/src/client.rs"), "{message}");
+    assert!(
+        message.contains("calc/config/calc.schema.json"),
+        "{message}"
+    );
+    assert!(!message.contains("api.rs"), "{message}");
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+
+    let forced = modgen(&["generate", "--force"], &root);
+
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let client_after = std::fs::read_to_string(&client).unwrap();
+    assert!(!client_after.contains("// mine"), "{client_after}");
+    assert_eq!(
+        modgen::verify_header(&client_after),
+        modgen::HeaderState::Intact
+    );
+    let schema_after = std::fs::read_to_string(&schema).unwrap();
+    assert_eq!(
+        modgen::verify_header(&schema_after),
+        modgen::HeaderState::Intact
+    );
+    let api = std::fs::read_to_string(root.join("calc-sdk/src/api.rs")).unwrap();
+    assert!(api.contains("async fn farewell("), "{api}");
+}
+
+#[test]
+fn generate_refuses_a_generated_file_whose_header_was_removed() {
+    let (_base, root) = new_workspace();
+    let api = root.join("calc-sdk/src/api.rs");
+    let text = std::fs::read_to_string(&api).unwrap();
+    let without_header: String = text.splitn(3, '\n').nth(2).unwrap().to_string();
+    std::fs::write(&api, &without_header).unwrap();
+    let before = tree(&root);
+
+    let output = modgen(&["generate"], &root);
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("calc-sdk/src/api.rs"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+}
+
+#[test]
+fn generate_with_a_proto_syntax_error_names_the_place_and_writes_nothing() {
+    let (_base, root) = new_workspace();
+    add_rpc(&root);
+    let path = root.join(PROTO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Line 9 (after the comment lines and `service ... {`), the `)` after the request.
+    std::fs::write(
+        &path,
+        text.replacen("rpc Greet(GreetRequest)", "rpc Greet(GreetRequest", 1),
+    )
+    .unwrap();
+    let before = tree(&root);
+
+    let output = modgen(&["generate"], &root);
+
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("proto/calc/v1/calc.proto:9:26: "),
+        "{message}"
+    );
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The examples are members of the repository's workspace: a root `Cargo.toml` with its
+/// own `[workspace]` would break it.
+#[test]
+fn generate_in_the_calculator_example_changes_nothing_and_adds_no_workspace() {
+    let base = tempfile::tempdir().unwrap();
+    let root = base.path().join("calculator");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/calculator"),
+        &root,
+    );
+    assert!(!root.join("Cargo.toml").exists());
+    let before = tree(&root);
+
+    let output = modgen(&["generate"], &root.join("calculator/src"));
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!root.join("Cargo.toml").exists());
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+}
