@@ -204,3 +204,25 @@ fn new_fills_an_existing_empty_directory_with_the_starter_workspace() {
         "the staging directory is gone"
     );
 }
+
+/// Generated files carry `rustfmt::skip` and the user's files are run through rustfmt, so
+/// the first `cargo fmt --check` of a new workspace (a CI step users add early) passes.
+#[test]
+fn a_new_workspace_is_rustfmt_clean() {
+    let base = tempfile::tempdir().unwrap();
+    let output = new(&["calc"], base.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let fmt = Command::new("cargo")
+        .args(["fmt", "--all", "--", "--check"])
+        .current_dir(base.path().join("calc"))
+        .output()
+        .unwrap();
+
+    assert!(
+        fmt.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&fmt.stdout),
+        stderr(&fmt)
+    );
+}

@@ -36,6 +36,8 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
     let model = modgen::load(&manifest).map_err(|errors| errors.to_string())?;
     let root = manifest
         .parent()
+        // `--manifest modgen.toml` has an empty parent, which reads badly in messages.
+        .filter(|dir| !dir.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
 

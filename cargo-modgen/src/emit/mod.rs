@@ -1,9 +1,11 @@
 //! Emitters: pure functions from a checked model to files. One module per output family.
 
+mod deps;
 pub mod header;
 pub mod module;
 mod proto_types;
 mod rust;
 pub mod sdk;
 
+pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
 pub use sdk::{RuntimeDep, SdkOptions};

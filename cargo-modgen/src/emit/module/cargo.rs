@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::RuntimeDep;
-use super::deps::{TOKIO_FEATURES, version};
+use crate::emit::deps::{TOKIO_FEATURES, version};
 use super::names::ModuleNames;
 use crate::model::{MessageRef, Model, Streaming};
 

@@ -8,7 +8,6 @@
 
 mod cargo;
 mod config_rs;
-mod deps;
 mod example_yaml;
 mod json;
 mod names;
@@ -28,7 +27,6 @@ use crate::error::{Error, Errors};
 use crate::fileset::{Contents, FileSet, GeneratedFile, Owner};
 use crate::model::Model;
 
-pub use deps::MODULE_VERSIONS;
 pub use names::ModuleNames;
 
 /// Knobs of workspace generation that are not in the manifest: they depend on where the

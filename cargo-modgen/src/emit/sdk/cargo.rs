@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::deps::{TONIC_FEATURES, version};
+use crate::emit::deps::{TONIC_FEATURES, version};
 use super::{RuntimeDep, SdkOptions};
 use crate::emit::header::{Comment, with_header};
 use crate::model::Model;

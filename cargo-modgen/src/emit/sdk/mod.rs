@@ -4,7 +4,6 @@
 mod api;
 mod cargo;
 mod client;
-mod deps;
 mod error;
 mod lib_rs;
 mod server;
@@ -21,7 +20,7 @@ use crate::error::{Error, Errors};
 use crate::fileset::FileSet;
 use crate::model::{Model, Service};
 
-pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
+use super::deps::RUNTIME_VERSION;
 
 /// How the SDK depends on `modgen-runtime`.
 #[derive(Clone, Debug, PartialEq, Eq)]
