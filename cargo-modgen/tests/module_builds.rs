@@ -1,7 +1,7 @@
-//! Slow (a cargo check of every generated crate): the module crate of every corpus proto
-//! and of the stress proto (several services, config, messages named `Box`, `Option`,
-//! `Vec`), generated with its SDK into one temporary workspace, must pass
-//! `cargo clippy --all-targets -- -D warnings`. Shares this repository's target dir and
+//! Slow (a cargo check of every generated crate): the SDK crate and the module crate of
+//! every corpus proto and of the stress proto (keywords, std names, recursion, several
+//! services, config, messages named `Box`, `Option`, `Vec`), generated into one temporary
+//! workspace, must pass `cargo clippy --all-targets -- -D warnings`. Shares this repository's target dir and
 //! `Cargo.lock`, so only the generated crates compile; `--offline` proves nothing else is
 //! needed.
 
@@ -15,7 +15,7 @@ use modgen::{RuntimeDep, WorkspaceOptions};
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 #[test]
-fn every_generated_module_crate_is_clippy_clean() {
+fn every_generated_sdk_and_module_crate_is_clippy_clean() {
     let workspace = tempfile::Builder::new()
         .prefix("modgen-modules-")
         .tempdir()
