@@ -37,7 +37,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     // Read before building so a broken host.yaml fails in a second, not after a build.
     let mut config = HostConfig::from_yaml_file(&host_yaml).map_err(|error| error.to_string())?;
 
-    let binaries = build_workspace(&root, args.release)?;
+    let packages = packages_to_build(&manifest, &root)?;
+    let binaries = build(&root, &packages, args.release)?;
     point_at_built_binaries(&mut config, &binaries);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -66,20 +67,40 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// `cargo build` for the whole workspace; returns the built executables by target name,
-/// read from cargo's JSON messages so CARGO_TARGET_DIR and profiles are respected.
-fn build_workspace(root: &Path, release: bool) -> Result<BTreeMap<String, PathBuf>, String> {
+/// A workspace made by `new` (its own `[workspace]` beside modgen.toml) is built whole; a
+/// module whose crates are members of a larger workspace (this repository's examples)
+/// builds just its module crate and what it depends on.
+fn packages_to_build(manifest: &Path, root: &Path) -> Result<Vec<String>, String> {
+    let own_workspace = std::fs::read_to_string(root.join("Cargo.toml"))
+        .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"));
+    if own_workspace {
+        return Ok(Vec::new());
+    }
+    let model = modgen::load(manifest).map_err(|errors| errors.to_string())?;
+    Ok(vec![model.module.name])
+}
+
+/// `cargo build` of `packages` (the whole workspace when empty); returns the built
+/// executables by target name, read from cargo's JSON messages so CARGO_TARGET_DIR and
+/// profiles are respected.
+fn build(
+    root: &Path,
+    packages: &[String],
+    release: bool,
+) -> Result<BTreeMap<String, PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(root)
-        .args([
-            "build",
-            "--workspace",
-            "--message-format=json-render-diagnostics",
-        ])
+        .args(["build", "--message-format=json-render-diagnostics"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
+    if packages.is_empty() {
+        command.arg("--workspace");
+    }
+    for package in packages {
+        command.args(["-p", package]);
+    }
     if release {
         command.arg("--release");
     }
