@@ -75,11 +75,17 @@ mod tests {
         let deps = workspace_dependencies();
         let tonic = features(&deps, "tonic");
         for feature in TONIC_FEATURES {
-            assert!(tonic.iter().any(|f| f == feature), "tonic feature {feature}");
+            assert!(
+                tonic.iter().any(|f| f == feature),
+                "tonic feature {feature}"
+            );
         }
         let tokio = features(&deps, "tokio");
         for feature in TOKIO_FEATURES {
-            assert!(tokio.iter().any(|f| f == feature), "tokio feature {feature}");
+            assert!(
+                tokio.iter().any(|f| f == feature),
+                "tokio feature {feature}"
+            );
         }
     }
 }

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::RuntimeDep;
-use crate::emit::deps::{TOKIO_FEATURES, version};
 use super::names::ModuleNames;
+use crate::emit::deps::{TOKIO_FEATURES, version};
 use crate::model::{MessageRef, Model, Streaming};
 
 pub fn manifest(model: &Model, names: &ModuleNames, runtime: &RuntimeDep) -> String {

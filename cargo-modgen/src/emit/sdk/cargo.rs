@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::emit::deps::{TONIC_FEATURES, version};
 use super::{RuntimeDep, SdkOptions};
+use crate::emit::deps::{TONIC_FEATURES, version};
 use crate::emit::header::{Comment, with_header};
 use crate::model::Model;
 
