@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::duration;
+use crate::duration;
 
 /// Everything `modgen-host` needs to run: the embedded directory, the modules, and the
 /// restart and shutdown policies. Paths in `modules` are already resolved (`~` expanded,

@@ -56,7 +56,7 @@ impl Launch {
         }
         environment.push((
             crate::oop::ENV_HEARTBEAT_INTERVAL.to_owned(),
-            super::duration::display(run.heartbeat_interval),
+            crate::duration::display(run.heartbeat_interval),
         ));
         if let Some(token) = &run.directory_token {
             environment.push(("MODGEN_DIRECTORY_TOKEN".to_owned(), token.clone()));

@@ -18,7 +18,8 @@
 
 pub mod config;
 mod directory;
-pub mod duration;
+/// Kept at its first home: generated module configs name `modgen_runtime::host::duration`.
+pub use crate::duration;
 mod launch;
 mod outcome;
 mod output;

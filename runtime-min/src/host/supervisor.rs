@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{OnGiveUp, RestartPolicy};
-use super::duration;
+use crate::duration;
 use super::launch::Launch;
 use super::outcome::{ModuleEnd, ModuleOutcome, stopped_when_asked};
 use super::output::{Output, Stream};
