@@ -11,7 +11,8 @@
 //!   1,000 messages, with enums (50 top-level, a nested one in every fifth message), maps,
 //!   oneofs, repeated fields and references between messages (cycles included).
 //!
-//! Measured per input, `--small`/`--large` timed iterations after `--warmup` untimed ones:
+//! Measured per input, `--small`/`--large` timed iterations after `--warmup` untimed ones,
+//! the three generators taking turns within each iteration:
 //! - modgen: `modgen::load(manifest)` + `modgen::generate_sdk` (manifest, protox, model,
 //!   check, every SDK file);
 //! - raw: `protox::compile` + `prost_build::Config::generate` with
@@ -223,6 +224,29 @@ fn synthetic_proto() -> String {
     out
 }
 
+/// "services, methods, messages, enums" of the compiled input (nested ones counted, map
+/// entries not).
+fn shape(input: &Input) -> String {
+    fn count(messages: &[prost_types::DescriptorProto]) -> (usize, usize) {
+        messages.iter().fold((0, 0), |(m, e), message| {
+            let (nested_m, nested_e) = count(&message.nested_type);
+            // protoc's synthetic `map<K, V>` entry messages are not counted.
+            let own = usize::from(!message.options.as_ref().is_some_and(|o| o.map_entry()));
+            (m + own + nested_m, e + message.enum_type.len() + nested_e)
+        })
+    }
+    let set = protox::compile([&input.proto], [&input.include]).expect("protox compiles");
+    let (mut services, mut methods, mut messages, mut enums) = (0, 0, 0, 0);
+    for file in &set.file {
+        services += file.service.len();
+        methods += file.service.iter().map(|s| s.method.len()).sum::<usize>();
+        let (m, e) = count(&file.message_type);
+        messages += m;
+        enums += file.enum_type.len() + e;
+    }
+    format!("{services} services, {methods} methods, {messages} messages, {enums} enums")
+}
+
 /// modgen, end to end: what `cargo modgen generate` does before writing.
 fn modgen_full(input: &Input) -> usize {
     let model = modgen::load(&input.manifest).unwrap_or_else(|e| panic!("{}: {e}", input.name));
@@ -318,17 +342,26 @@ fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
     phases
 }
 
-fn time(warmup: usize, iterations: usize, mut run: impl FnMut() -> usize) -> Vec<Duration> {
-    for _ in 0..warmup {
-        std::hint::black_box(run());
-    }
-    (0..iterations)
-        .map(|_| {
+/// Times every runner `iterations` times after `warmup` untimed rounds. Runners take turns
+/// within each round (in a rotating order), so a change in the machine's load during the
+/// run affects them alike rather than whichever block happened to run then.
+fn time_interleaved(
+    warmup: usize,
+    iterations: usize,
+    runners: &mut [&mut dyn FnMut() -> usize],
+) -> Vec<Vec<Duration>> {
+    let mut samples = vec![Vec::with_capacity(iterations); runners.len()];
+    for round in 0..warmup + iterations {
+        for turn in 0..runners.len() {
+            let which = (round + turn) % runners.len();
             let started = Instant::now();
-            std::hint::black_box(run());
-            started.elapsed()
-        })
-        .collect()
+            std::hint::black_box((runners[which])());
+            if round >= warmup {
+                samples[which].push(started.elapsed());
+            }
+        }
+    }
+    samples
 }
 
 /// Median and p90 (nearest rank), in ms.
@@ -356,21 +389,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         (calculator(dir.path())?, args.small),
         (synthetic(dir.path())?, args.large),
     ];
+    for (input, _) in &inputs {
+        println!("{}: {}", input.name, shape(input));
+    }
     println!("load average before the run: {}", loadavg());
     println!(
-        "| input | n | modgen median | modgen p90 | raw median | raw p90 | ratio (median) | raw server-only median | output (modgen / raw) |"
+        "| input | n | modgen median | modgen p90 | raw median | raw p90 | ratio (median) | raw server-only median | ratio to server-only | output (modgen / raw) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut breakdowns = Vec::new();
     for (input, n) in &inputs {
         let n = *n;
         let modgen_bytes = modgen_full(input);
         let raw_bytes = raw(input, false);
-        let modgen = stats(time(args.warmup, n, || modgen_full(input)));
-        let raw_full = stats(time(args.warmup, n, || raw(input, false)));
-        let raw_server = stats(time(args.warmup, n, || raw(input, true)));
+        let mut samples = time_interleaved(
+            args.warmup,
+            n,
+            &mut [
+                &mut || modgen_full(input),
+                &mut || raw(input, false),
+                &mut || raw(input, true),
+            ],
+        )
+        .into_iter();
+        let mut next = || stats(samples.next().unwrap());
+        let (modgen, raw_full, raw_server) = (next(), next(), next());
         println!(
-            "| {} | {n} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2}× | {:.2} ms | {} KiB / {} KiB |",
+            "| {} | {n} | {:.2} ms | {:.2} ms | {:.2} ms | {:.2} ms | {:.2}× | {:.2} ms | {:.2}× | {} KiB / {} KiB |",
             input.name,
             modgen.0,
             modgen.1,
@@ -378,6 +423,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             raw_full.1,
             modgen.0 / raw_full.0,
             raw_server.0,
+            modgen.0 / raw_server.0,
             modgen_bytes / 1024,
             raw_bytes / 1024,
         );
