@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use prost_types::{DescriptorProto, FileDescriptorProto};
 
-use super::docs::{comment_lines, path};
+use super::docs::{Comments, path};
 use super::{MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::manifest::{Manifest, ServiceSelection, closest};
@@ -107,11 +107,20 @@ pub fn build(
     }
 
     let several = selected.len() > 1;
+    // One index per file: looking each item's comment up by a scan over all locations
+    // was quadratic on large protos.
+    let mut comments: HashMap<&str, Comments> = HashMap::new();
+    for (file, _, _) in &selected {
+        comments
+            .entry(file.name())
+            .or_insert_with(|| Comments::of(file));
+    }
     let services = selected
         .iter()
         .map(|(file, index, selection)| {
             service(
                 file,
+                &comments[file.name()],
                 *index,
                 *selection,
                 manifest,
@@ -147,6 +156,7 @@ pub fn build(
 
 fn service(
     file: &FileDescriptorProto,
+    comments: &Comments,
     index: usize,
     selection: Option<&ServiceSelection>,
     manifest: &Manifest,
@@ -192,7 +202,7 @@ fn service(
                     method.client_streaming(),
                     method.server_streaming(),
                 ),
-                docs: comment_lines(file, &method_path),
+                docs: comments.lines(&method_path),
                 deprecated: method.options.as_ref().is_some_and(|o| o.deprecated()),
             }
         })
@@ -208,7 +218,7 @@ fn service(
         client_name,
         adapter_name: format!("{stem}Adapter"),
         item_prefix: several.then(|| names::to_snake(&stem).trim_start_matches("r#").to_string()),
-        docs: comment_lines(file, &service_path),
+        docs: comments.lines(&service_path),
         deprecated: proto.options.as_ref().is_some_and(|o| o.deprecated()),
         methods,
     }

@@ -1,16 +1,36 @@
 //! Proto comments → doc lines, read from a file's source info.
 
-use prost_types::FileDescriptorProto;
+use std::collections::HashMap;
 
-/// The leading (or, failing that, trailing) comment at `path` in `file`, one entry per line,
-/// with the single space after `//` removed. Empty when the item has no comment.
-pub fn comment_lines(file: &FileDescriptorProto, path: &[i32]) -> Vec<String> {
-    let Some(info) = &file.source_code_info else {
-        return Vec::new();
-    };
-    let Some(location) = info.location.iter().find(|l| l.path == path) else {
-        return Vec::new();
-    };
+use prost_types::FileDescriptorProto;
+use prost_types::source_code_info::Location;
+
+/// A file's source locations by path, built once per file.
+pub struct Comments<'a> {
+    by_path: HashMap<&'a [i32], &'a Location>,
+}
+
+impl<'a> Comments<'a> {
+    pub fn of(file: &'a FileDescriptorProto) -> Self {
+        let mut by_path = HashMap::new();
+        for location in file.source_code_info.iter().flat_map(|info| &info.location) {
+            // A path can repeat; the first location is the one that carries the comments.
+            by_path.entry(location.path.as_slice()).or_insert(location);
+        }
+        Comments { by_path }
+    }
+
+    /// The leading (or, failing that, trailing) comment at `path`, one entry per line,
+    /// with the single space after `//` removed. Empty when the item has no comment.
+    pub fn lines(&self, path: &[i32]) -> Vec<String> {
+        self.by_path
+            .get(path)
+            .map(|location| comment_lines(location))
+            .unwrap_or_default()
+    }
+}
+
+fn comment_lines(location: &Location) -> Vec<String> {
     let text = location
         .leading_comments
         .as_deref()
