@@ -77,7 +77,18 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
                     "cannot reach the directory at {directory}: {error}"
                 ))
             })?;
-            client.resolve(service).await?
+            client.resolve(service).await.map_err(|status| {
+                if status.code() == tonic::Code::NotFound && !service.contains('.') {
+                    // The directory knows services by their fully qualified gRPC name.
+                    CallError::Usage(format!(
+                        "{}; services are registered by their full name, e.g. \
+                         package.v1.{service}",
+                        status.message()
+                    ))
+                } else {
+                    CallError::Remote(status)
+                }
+            })?
         }
     };
     let options = ClientOptions::default();
