@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use prost_types::{DescriptorProto, FileDescriptorProto};
 
-use super::docs::{Comments, path};
+use super::docs::{FileDocs, path};
 use super::{MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::manifest::{Manifest, ServiceSelection, closest};
@@ -109,18 +109,17 @@ pub fn build(
     let several = selected.len() > 1;
     // One index per file: looking each item's comment up by a scan over all locations
     // was quadratic on large protos.
-    let mut comments: HashMap<&str, Comments> = HashMap::new();
+    let mut files: HashMap<&str, FileDocs> = HashMap::new();
     for (file, _, _) in &selected {
-        comments
+        files
             .entry(file.name())
-            .or_insert_with(|| Comments::of(file));
+            .or_insert_with(|| FileDocs::of(file));
     }
     let services = selected
         .iter()
         .map(|(file, index, selection)| {
             service(
-                file,
-                &comments[file.name()],
+                &files[file.name()],
                 *index,
                 *selection,
                 manifest,
@@ -155,8 +154,7 @@ pub fn build(
 }
 
 fn service(
-    file: &FileDescriptorProto,
-    comments: &Comments,
+    docs: &FileDocs,
     index: usize,
     selection: Option<&ServiceSelection>,
     manifest: &Manifest,
@@ -164,6 +162,7 @@ fn service(
     types: &HashMap<String, MessageRef>,
     errors: &mut Errors,
 ) -> Service {
+    let file = docs.file;
     let proto = &file.service[index];
     let rust_name = names::to_upper_camel(proto.name());
     let stem = names::service_stem(&rust_name);
@@ -202,7 +201,7 @@ fn service(
                     method.client_streaming(),
                     method.server_streaming(),
                 ),
-                docs: comments.lines(&method_path),
+                docs: docs.lines(&method_path),
                 deprecated: method.options.as_ref().is_some_and(|o| o.deprecated()),
             }
         })
@@ -218,7 +217,7 @@ fn service(
         client_name,
         adapter_name: format!("{stem}Adapter"),
         item_prefix: several.then(|| names::to_snake(&stem).trim_start_matches("r#").to_string()),
-        docs: comments.lines(&service_path),
+        docs: docs.lines(&service_path),
         deprecated: proto.options.as_ref().is_some_and(|o| o.deprecated()),
         methods,
     }

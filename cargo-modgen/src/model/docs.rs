@@ -5,19 +5,20 @@ use std::collections::HashMap;
 use prost_types::FileDescriptorProto;
 use prost_types::source_code_info::Location;
 
-/// A file's source locations by path, built once per file.
-pub struct Comments<'a> {
+/// A proto file with its source locations indexed by path, built once per file.
+pub struct FileDocs<'a> {
+    pub file: &'a FileDescriptorProto,
     by_path: HashMap<&'a [i32], &'a Location>,
 }
 
-impl<'a> Comments<'a> {
+impl<'a> FileDocs<'a> {
     pub fn of(file: &'a FileDescriptorProto) -> Self {
         let mut by_path = HashMap::new();
         for location in file.source_code_info.iter().flat_map(|info| &info.location) {
             // A path can repeat; the first location is the one that carries the comments.
             by_path.entry(location.path.as_slice()).or_insert(location);
         }
-        Comments { by_path }
+        FileDocs { file, by_path }
     }
 
     /// The leading (or, failing that, trailing) comment at `path`, one entry per line,

@@ -9,10 +9,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{OnGiveUp, RestartPolicy};
-use crate::duration;
 use super::launch::Launch;
 use super::outcome::{ModuleEnd, ModuleOutcome, stopped_when_asked};
 use super::output::{Output, Stream};
+use crate::duration;
 
 /// How long a dead module's pipes may stay open (held by a process it left behind) before
 /// the host stops reading them, so its last lines still come before the host's verdict.
