@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::emit::toml::quoted;
 use crate::names::{crate_ident, module_camel};
 
 /// Where the starter proto goes, relative to the workspace root (`proto/<pkg>/v1/<pkg>.proto`).
@@ -126,8 +127,4 @@ impl ManifestText {
         let _ = writeln!(out, "heartbeat_interval = \"5s\"");
         out
     }
-}
-
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }

@@ -6,6 +6,7 @@ pub mod module;
 mod proto_types;
 mod rust;
 pub mod sdk;
+pub(crate) mod toml;
 
 pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
 pub use sdk::{RuntimeDep, SdkOptions};

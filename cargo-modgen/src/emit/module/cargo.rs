@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::RuntimeDep;
 use super::names::ModuleNames;
 use crate::emit::deps::{TOKIO_FEATURES, version};
+use crate::emit::toml::{quoted, runtime_dependency, string_array};
 use crate::model::{MessageRef, Model, Streaming};
 
 pub fn manifest(model: &Model, names: &ModuleNames, runtime: &RuntimeDep) -> String {
@@ -16,15 +17,8 @@ pub fn manifest(model: &Model, names: &ModuleNames, runtime: &RuntimeDep) -> Str
             .iter()
             .any(|r| matches!(r, MessageRef::WellKnown(name) if name != "StringValue"))
     });
-    let runtime = match runtime {
-        RuntimeDep::Path(path) => format!("{{ path = {} }}", quoted(path)),
-        RuntimeDep::Version(v) => quoted(v),
-    };
-    let tokio_features = TOKIO_FEATURES
-        .iter()
-        .map(|f| quoted(f))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let runtime = runtime_dependency(runtime);
+    let tokio_features = string_array(TOKIO_FEATURES);
     let mut out = String::new();
     let _ = writeln!(out, "[package]");
     let _ = writeln!(out, "name = {}", quoted(&names.package));
@@ -62,13 +56,8 @@ pub fn manifest(model: &Model, names: &ModuleNames, runtime: &RuntimeDep) -> Str
     );
     let _ = writeln!(
         out,
-        "tokio = {{ version = {}, features = [{tokio_features}] }}",
+        "tokio = {{ version = {}, features = {tokio_features} }}",
         quoted(version("tokio"))
     );
     out
-}
-
-/// A TOML basic string.
-pub(super) fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }

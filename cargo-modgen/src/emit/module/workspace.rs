@@ -4,11 +4,11 @@
 
 use std::fmt::Write;
 
-use super::cargo::quoted;
 use super::config_rs::duration_text;
 use super::example_yaml;
 use super::names::ModuleNames;
 use super::{WorkspaceOptions, user_file};
+use crate::emit::toml::quoted;
 use crate::fileset::FileSet;
 use crate::model::Model;
 

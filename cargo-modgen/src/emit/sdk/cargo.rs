@@ -2,9 +2,10 @@
 
 use std::fmt::Write;
 
-use super::{RuntimeDep, SdkOptions};
+use super::SdkOptions;
 use crate::emit::deps::{TONIC_FEATURES, version};
 use crate::emit::header::{Comment, with_header};
+use crate::emit::toml::{quoted, runtime_dependency, string_array};
 use crate::model::Model;
 
 pub fn manifest(model: &Model, options: &SdkOptions, uses_prost_types: bool) -> String {
@@ -13,15 +14,8 @@ pub fn manifest(model: &Model, options: &SdkOptions, uses_prost_types: bool) -> 
         .iter()
         .flat_map(|s| &s.methods)
         .any(|m| m.streaming != crate::model::Streaming::Unary);
-    let runtime = match &options.runtime {
-        RuntimeDep::Path(path) => format!("{{ path = {} }}", quoted(path)),
-        RuntimeDep::Version(v) => quoted(v),
-    };
-    let features = TONIC_FEATURES
-        .iter()
-        .map(|f| quoted(f))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let runtime = runtime_dependency(&options.runtime);
+    let features = string_array(TONIC_FEATURES);
     let mut out = String::new();
     let _ = writeln!(out, "[package]");
     let _ = writeln!(out, "name = {}", quoted(&model.sdk.crate_name));
@@ -51,7 +45,7 @@ pub fn manifest(model: &Model, options: &SdkOptions, uses_prost_types: bool) -> 
     let _ = writeln!(out, "thiserror = {}", quoted(version("thiserror")));
     let _ = writeln!(
         out,
-        "tonic = {{ version = {}, default-features = false, features = [{features}] }}",
+        "tonic = {{ version = {}, default-features = false, features = {features} }}",
         quoted(version("tonic"))
     );
     let _ = writeln!(out, "tonic-prost = {}", quoted(version("tonic-prost")));
@@ -90,9 +84,4 @@ pub fn readme(model: &Model) -> String {
         model.sdk.error_type
     );
     with_header(Comment::Html, &model.protos.inputs, &out)
-}
-
-/// A TOML basic string.
-fn quoted(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
