@@ -255,3 +255,33 @@ fn generate_in_the_calculator_example_changes_nothing_and_adds_no_workspace() {
     assert!(!root.join("Cargo.toml").exists());
     assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
 }
+
+#[test]
+fn generate_removes_generated_files_the_proto_no_longer_produces_and_nothing_else() {
+    let (_base, root) = new_workspace();
+    let proto = std::fs::read_to_string(root.join(PROTO)).unwrap();
+    std::fs::write(
+        root.join(PROTO),
+        proto.replace("package calc.v1;", "package calc.v2;"),
+    )
+    .unwrap();
+    // A file of the user's inside the SDK: no modgen header, so not the generator's.
+    std::fs::write(root.join("calc-sdk/src/proto/calc/NOTES.md"), "mine\n").unwrap();
+    let service_before = std::fs::read(root.join("calc/src/service.rs")).unwrap();
+
+    let output = modgen(&["generate"], &root);
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(" 1 removed"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!root.join("calc-sdk/src/proto/calc/v1.rs").exists());
+    assert!(root.join("calc-sdk/src/proto/calc/v2.rs").exists());
+    assert!(root.join("calc-sdk/src/proto/calc/NOTES.md").exists());
+    assert_eq!(
+        std::fs::read(root.join("calc/src/service.rs")).unwrap(),
+        service_before
+    );
+}

@@ -41,12 +41,13 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
 
-    let (out, files) = match &args.out {
+    let (out, files, generated_dirs) = match &args.out {
         Some(out) => {
             let runtime = chosen_runtime(args).unwrap_or_else(|| SdkOptions::default().runtime);
             let files = modgen::generate_sdk(&model, &SdkOptions { runtime })
                 .map_err(|errors| errors.to_string())?;
-            (out.clone(), files)
+            // `--out` may name any directory: nothing there is assumed to be ours to remove.
+            (out.clone(), files, Vec::new())
         }
         None => {
             let sdk_dir = root.join(&model.sdk.crate_name);
@@ -60,22 +61,68 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
             };
             let files = modgen::generate_workspace(&model, &options)
                 .map_err(|errors| errors.to_string())?;
-            (root.clone(), generator_owned(files))
+            let generated_dirs = vec![
+                PathBuf::from(&model.sdk.crate_name),
+                Path::new(&model.module.name).join("src").join("generated"),
+            ];
+            (root.clone(), generator_owned(files), generated_dirs)
         }
     };
 
     if !args.force {
         refuse_hand_edited(&out, &files)?;
     }
+    let stale = stale_generated_files(&out, &generated_dirs, &files);
     let report = modgen::write_fileset(&out, &files)
         .map_err(|error| format!("{}: {error}", out.display()))?;
+    for path in &stale {
+        std::fs::remove_file(out.join(path))
+            .map_err(|error| format!("{}: {error}", out.join(path).display()))?;
+    }
     eprintln!(
-        "{}: {} written, {} unchanged",
+        "{}: {} written, {} unchanged, {} removed",
         out.display(),
         report.written.len(),
-        report.unchanged.len()
+        report.unchanged.len(),
+        stale.len()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Files an earlier `generate` wrote that this one no longer produces (a renamed proto
+/// package, a removed service). Only inside directories that belong to the generator, and
+/// only files whose header is intact, so nothing a person wrote or edited is removed.
+fn stale_generated_files(root: &Path, dirs: &[PathBuf], files: &FileSet) -> Vec<PathBuf> {
+    let wanted: std::collections::BTreeSet<&Path> = files
+        .files()
+        .iter()
+        .map(|file| file.path.as_path())
+        .collect();
+    let mut stale = Vec::new();
+    let mut pending: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let relative = dir.join(entry.file_name());
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() && entry.file_name() != "target" => {
+                    pending.push(relative)
+                }
+                Ok(kind) if kind.is_file() && !wanted.contains(relative.as_path()) => {
+                    let generated = std::fs::read_to_string(entry.path())
+                        .is_ok_and(|text| modgen::verify_header(&text) == HeaderState::Intact);
+                    if generated {
+                        stale.push(relative);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    stale.sort();
+    stale
 }
 
 fn chosen_runtime(args: &GenerateArgs) -> Option<RuntimeDep> {
