@@ -183,6 +183,21 @@ fn route_guide_from_the_corpus_proto_streams_through_call() {
     );
     assert_eq!(json(&summary)["pointCount"], 2, "{summary}");
 
+    // The implementation echoes the request stream, so each note comes back in order.
+    let chat = modgen_ok(
+        &workspace,
+        &[
+            "call",
+            "routeguide.RouteGuide/RouteChat",
+            r#"[{"message": "first"}, {"message": "second"}]"#,
+        ],
+    );
+    let messages: Vec<String> = serde_json::Deserializer::from_str(&chat)
+        .into_iter::<serde_json::Value>()
+        .map(|value| value.unwrap()["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(messages, ["first", "second"]);
+
     let (status, output) = run.terminate();
     assert_eq!(status.code(), Some(0), "{output}");
     assert!(
