@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::fileset::{FileSet, Owner};
+use crate::freshness::write_atomically;
 
 /// What a write did, file by file (paths relative to the root).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,26 +36,10 @@ pub fn write_fileset(root: &Path, files: &FileSet) -> io::Result<WriteReport> {
             report.unchanged.push(file.path.clone());
             continue;
         }
-        if let Some(dir) = target.parent() {
-            fs::create_dir_all(dir)?;
-        }
-        let temp = temp_path(&target);
-        fs::write(&temp, wanted)?;
-        if let Err(e) = fs::rename(&temp, &target) {
-            let _ = fs::remove_file(&temp);
-            return Err(e);
-        }
+        write_atomically(&target, wanted)?;
         report.written.push(file.path.clone());
     }
     Ok(report)
-}
-
-fn temp_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    target.with_file_name(format!(".{name}.modgen-tmp.{}", std::process::id()))
 }
 
 #[cfg(test)]

@@ -285,3 +285,82 @@ fn generate_removes_generated_files_the_proto_no_longer_produces_and_nothing_els
         service_before
     );
 }
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn check_passes_right_after_new_and_writes_nothing() {
+    let (_base, root) = new_workspace();
+    let before = tree(&root);
+    let output = modgen(&["check"], &root);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert!(stderr(&output).contains("are fresh"), "{}", stderr(&output));
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+}
+
+#[test]
+fn check_fails_on_a_stale_file_with_a_diff_and_writes_nothing() {
+    let (_base, root) = new_workspace();
+    add_rpc(&root);
+    let before = tree(&root);
+    let output = modgen(&["check"], &root);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("stale: "), "{out}");
+    assert!(out.contains("calc-sdk/src/api.rs"), "{out}");
+    assert!(
+        out.contains("+    async fn farewell("),
+        "the diff shows the new method:\n{out}"
+    );
+    assert!(
+        stderr(&output).contains("run `cargo modgen generate`"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+
+    let generate = modgen(&["generate"], &root);
+    assert!(generate.status.success(), "{}", stderr(&generate));
+    assert!(modgen(&["check"], &root).status.success());
+}
+
+#[test]
+fn check_fails_on_an_edited_file() {
+    let (_base, root) = new_workspace();
+    let api = root.join("calc-sdk/src/api.rs");
+    let text = std::fs::read_to_string(&api).unwrap();
+    std::fs::write(&api, text + "// a hand edit\n").unwrap();
+    let output = modgen(&["check"], &root);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains(&format!("edited by hand: {}", api.display())),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stderr(&output).contains("--force"), "{}", stderr(&output));
+}
+
+#[test]
+fn check_fails_on_a_missing_file() {
+    let (_base, root) = new_workspace();
+    let config = root.join("calc/src/generated/config.rs");
+    std::fs::remove_file(&config).unwrap();
+    let output = modgen(&["check", "--quiet"], &root);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), format!("missing: {}\n", config.display()));
+}
+
+#[test]
+fn check_fails_on_an_orphaned_file() {
+    let (_base, root) = new_workspace();
+    let orphan = root.join("calc-sdk/src/old.rs");
+    std::fs::copy(root.join("calc-sdk/src/api.rs"), &orphan).unwrap();
+    // A file without the generator's header is not the generator's: check leaves it be.
+    std::fs::write(root.join("calc-sdk/NOTES.md"), "mine\n").unwrap();
+    let output = modgen(&["check", "--quiet"], &root);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), format!("orphaned: {}\n", orphan.display()));
+}

@@ -6,35 +6,10 @@ mod common;
 
 use modgen::{Contents, Owner, RuntimeDep, WorkspaceOptions};
 
-const CASES: &[&str] = &["calculator", "route-guide", "stress"];
-
 #[test]
 fn module_and_workspace_files_match_their_snapshots() {
-    let options = WorkspaceOptions {
-        runtime: RuntimeDep::Version("0.1.0".into()),
-        cargo_workspace: true,
-        target_dir: "target".into(),
-    };
-    for name in CASES {
-        let case = common::CASES.iter().find(|c| c.name == *name).unwrap();
-        let model = case.model();
-        let files = modgen::generate_workspace(&model, &options).unwrap();
-        let sdk_dir = format!("{}/", model.sdk.crate_name);
-        for file in files.files() {
-            let path = file.path.to_string_lossy();
-            if path.starts_with(&sdk_dir) {
-                continue;
-            }
-            let Contents::Text(text) = &file.contents else {
-                panic!("{path}: the module has no binary files");
-            };
-            let owner = match file.owner {
-                Owner::Generator => "generated",
-                Owner::User => "user",
-            };
-            let snapshot = format!("{name}__{}", path.replace('/', "__"));
-            insta::assert_snapshot!(snapshot, format!("owner: {owner}\n{text}"));
-        }
+    for (name, text) in common::snapshots::module_snapshots() {
+        insta::assert_snapshot!(name, text);
     }
 }
 

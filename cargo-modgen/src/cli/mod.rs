@@ -2,6 +2,7 @@
 //! its arguments, calls the core or the runtime, and renders errors for a terminal.
 
 pub mod call;
+pub mod check;
 mod dynamic_codec;
 pub mod generate;
 pub mod new;
@@ -33,6 +34,8 @@ pub enum Command {
     New(new::NewArgs),
     /// Regenerate the generator-owned files from modgen.toml; user files are never touched.
     Generate(generate::GenerateArgs),
+    /// Fail (exit 1) when generated files are stale, missing, edited by hand or orphaned.
+    Check(check::CheckArgs),
     /// Build the workspace and run it: the directory plus every module, out of process.
     Run(run::RunArgs),
     /// Call a method of a running module, resolved through the directory.
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::New(args) => new::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Generate(args) => generate::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Call(args) => run_call(args),
     };

@@ -9,4 +9,5 @@ pub mod sdk;
 pub(crate) mod toml;
 
 pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
+pub use module::WorkspaceOptions;
 pub use sdk::{RuntimeDep, SdkOptions};

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod snapshots;
+
 use std::path::{Path, PathBuf};
 
 use modgen::{FileSet, Manifest, Model, SdkOptions};
