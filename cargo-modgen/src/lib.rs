@@ -14,6 +14,7 @@ pub mod model;
 pub mod names;
 pub mod proto;
 pub mod scaffold;
+pub mod surface;
 pub mod workspace;
 pub mod write;
 

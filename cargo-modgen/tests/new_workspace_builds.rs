@@ -142,3 +142,69 @@ fn route_guide_workspace_with_all_streaming_kinds_is_clippy_clean() {
         ],
     );
 }
+
+/// `cargo test -p <package> --test api_surface` in `root`, with CI's insta behaviour (no
+/// `.snap.new` files left behind).
+fn api_surface_test(root: &Path, package: &str) -> Output {
+    Command::new(env!("CARGO"))
+        .args(["test", "--offline", "-p", package, "--test", "api_surface"])
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("CI", "true")
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_user_api_snapshot_passes_after_new_and_shows_a_proto_change_as_a_diff() {
+    let base = tempfile::Builder::new()
+        .prefix("modgen-new-")
+        .tempdir()
+        .unwrap();
+    let name = "modgen-new-snapshot";
+    new(&[name], base.path());
+    let root = base.path().join(name);
+    std::fs::copy(Path::new(REPO).join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    let fresh = api_surface_test(&root, name);
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+
+    // Renumbering a field breaks every deployed client: the snapshot must say so.
+    let proto = root.join("proto/modgen_new_snapshot/v1/modgen_new_snapshot.proto");
+    let text = std::fs::read_to_string(&proto).unwrap();
+    assert!(text.contains("string message = 1;"), "{text}");
+    std::fs::write(
+        &proto,
+        text.replace("string message = 1;", "string message = 2;"),
+    )
+    .unwrap();
+    let generate = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
+        .arg("generate")
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(generate.status.success());
+
+    let changed = api_surface_test(&root, name);
+    assert!(!changed.status.success());
+    let report = String::from_utf8_lossy(&changed.stdout).into_owned()
+        + &String::from_utf8_lossy(&changed.stderr);
+    // insta's diff: the old line removed, the new one added, both named.
+    let line_with = |marker: char, text: &str| {
+        report
+            .lines()
+            .any(|line| line.contains(marker) && line.contains(text))
+    };
+    assert!(
+        line_with('-', "1 message: string  json=message"),
+        "{report}"
+    );
+    assert!(
+        line_with('+', "2 message: string  json=message"),
+        "{report}"
+    );
+}

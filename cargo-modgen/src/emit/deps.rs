@@ -10,6 +10,7 @@ pub const WORKSPACE_VERSIONS: &[(&str, &str)] = &[
     ("async-trait", "0.1"),
     ("futures-core", "0.3"),
     ("futures-util", "0.3"),
+    ("insta", "1.43"),
     ("prost", "0.14.1"),
     ("prost-types", "0.14.1"),
     ("serde", "1"),

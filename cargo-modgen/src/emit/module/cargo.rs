@@ -59,5 +59,9 @@ pub fn manifest(model: &Model, names: &ModuleNames, runtime: &RuntimeDep) -> Str
         "tokio = {{ version = {}, features = {tokio_features} }}",
         quoted(version("tokio"))
     );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "[dev-dependencies]");
+    // tests/api_surface.rs snapshots the SDK's wire contract.
+    let _ = writeln!(out, "insta = {}", quoted(version("insta")));
     out
 }

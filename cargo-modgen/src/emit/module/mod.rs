@@ -126,6 +126,16 @@ pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, E
         Ok(user_rs::main_rs(model, &names)),
     );
 
+    rust_file(
+        user_rs::API_SURFACE_TEST,
+        Owner::User,
+        Ok(user_rs::api_surface_test(model)),
+    );
+    match user_rs::api_surface_snapshot(model, &names.package) {
+        Ok(text) => files.insert(user_file(user_rs::API_SURFACE_SNAPSHOT_FILE, text)),
+        Err(e) => errors.push(e),
+    }
+
     files.text(
         format!("config/{}.schema.json", names.package),
         schema::emit(model, &names),

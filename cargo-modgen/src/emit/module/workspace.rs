@@ -173,8 +173,20 @@ fn readme(model: &Model, names: &ModuleNames) -> String {
         "After editing `proto/` or `modgen.toml`:\n\n\
          ```sh\ncargo modgen generate   # rewrites generated files only; never your files\n```\n\n\
          Generated files carry a hash of their contents: an edited one is reported, not\n\
-         overwritten.\n\n\
-         A new RPC then fails to compile in `{package}/src/service.rs` until you implement it."
+         overwritten. `cargo modgen check` (for CI) fails when a generated file is stale,\n\
+         missing, edited by hand or orphaned, and shows a short diff.\n"
+    );
+    let _ = writeln!(out, "## Snapshot-test the API\n");
+    let _ = writeln!(
+        out,
+        "`{package}/tests/api_surface.rs` snapshots the SDK's wire contract\n\
+         (`{sdk}::testing::API_SURFACE`: every RPC, message field and enum value, with numbers\n\
+         and JSON names) with [insta](https://insta.rs). After a proto change and\n\
+         `cargo modgen generate`, `cargo test` fails with a diff of what callers send and\n\
+         receive; review it, then accept it with `cargo insta review` (or\n\
+         `INSTA_UPDATE=always cargo test`), and the snapshot change goes into the pull request\n\
+         beside the proto change.",
+        sdk = crate::names::crate_ident(&model.sdk.crate_name),
     );
     out
 }

@@ -62,7 +62,7 @@ pub fn generate(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> 
     rust_file("src/client.rs", Ok(client::emit(model)));
     rust_file("src/server.rs", Ok(server::emit(model)));
     rust_file("src/wiring.rs", Ok(wiring::emit(model)));
-    rust_file("src/testing.rs", Ok(testing::emit(model)));
+    rust_file("src/testing.rs", testing::emit(model));
 
     let proto = match proto_types::emit(model) {
         Ok(proto) => proto,

@@ -5,9 +5,11 @@ use quote::quote;
 
 use super::item;
 use crate::emit::rust::{doc, ident};
+use crate::error::Error;
 use crate::model::Model;
 
-pub fn emit(model: &Model) -> TokenStream {
+pub fn emit(model: &Model) -> Result<TokenStream, Error> {
+    let surface = api_surface(model)?;
     let functions = model.services.iter().map(|service| {
         let api = ident(&service.trait_name);
         let client = ident(&service.client_name);
@@ -34,7 +36,7 @@ pub fn emit(model: &Model) -> TokenStream {
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
     let clients = model.services.iter().map(|s| ident(&s.client_name));
     let routes = model.services.iter().map(|s| item(s, "routes"));
-    quote! {
+    Ok(quote! {
         //! Test helpers for consumers of this SDK.
 
         use std::sync::Arc;
@@ -47,5 +49,21 @@ pub fn emit(model: &Model) -> TokenStream {
         use crate::server::{#(#routes),*};
 
         #(#functions)*
-    }
+
+        #surface
+    })
+}
+
+/// `API_SURFACE`: the services and every message and enum they reach, one line per RPC,
+/// field and value, as `concat!` of lines so the generated file reads like the text.
+fn api_surface(model: &Model) -> Result<TokenStream, Error> {
+    let text = crate::surface::of_model(model)?;
+    let lines = text.split_inclusive('\n');
+    Ok(quote! {
+        /// The wire contract of this SDK as text: its services, and every message and enum
+        /// their RPCs reach (field numbers, types, JSON names). Snapshot it in a test
+        /// (`insta::assert_snapshot!(API_SURFACE)`) and a proto change shows up in review
+        /// as a diff of what callers send and receive.
+        pub const API_SURFACE: &str = concat!(#(#lines),*);
+    })
 }
