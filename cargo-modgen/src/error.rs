@@ -61,6 +61,8 @@ pub enum ErrorKind {
     NameCollision,
     /// prost/tonic code generation failed.
     Codegen,
+    /// A stored descriptor set (the breaking-change baseline) does not decode.
+    DescriptorSetInvalid,
 }
 
 /// One problem, with where it is when that is known.

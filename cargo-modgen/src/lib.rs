@@ -4,6 +4,7 @@
 //! and returns a checked [`Model`]; [`generate_sdk`] is a pure function of it. Shells (the
 //! CLI, build scripts, the proc-macro) render [`Errors`] their own way.
 
+pub mod breaking;
 pub mod check;
 pub mod emit;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod write;
 
 use std::path::Path;
 
+pub use breaking::{CompatReport, SemverBump};
 pub use emit::header::{HeaderState, verify as verify_header};
 pub use emit::{RuntimeDep, SdkOptions};
 pub use error::{Error, ErrorKind, Errors, Location};

@@ -45,6 +45,9 @@ pub struct Manifest {
     /// `[sdk] trait`: only valid when one service is generated (checked with the protos).
     pub sdk_trait: Option<Located<String>>,
     pub error_type: String,
+    /// `[sdk] deny_breaking`: a breaking change against the last generation's protos is an
+    /// error (nothing written) rather than a report.
+    pub deny_breaking: bool,
     pub error_variants: Vec<ErrorVariant>,
     pub config: Vec<ConfigField>,
     pub heartbeat_interval: Duration,
@@ -212,6 +215,7 @@ impl Manifest {
             sdk_crate,
             sdk_trait,
             error_type,
+            deny_breaking: raw.sdk.deny_breaking,
             error_variants,
             config,
             heartbeat_interval,

@@ -85,6 +85,8 @@ pub struct RawSdk {
     #[serde(rename = "trait")]
     pub trait_name: Option<Spanned<String>>,
     pub error: Option<Spanned<String>>,
+    #[serde(default)]
+    pub deny_breaking: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -187,3 +187,31 @@ fn toml_syntax_error_is_located() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].starts_with("modgen.toml:1:"), "{errors:?}");
 }
+
+#[test]
+fn deny_breaking_is_off_unless_the_sdk_table_turns_it_on() {
+    assert!(!Manifest::parse(MINIMAL, "modgen.toml").unwrap().deny_breaking);
+    let strict = format!("{MINIMAL}[sdk]\ndeny_breaking = true\n");
+    assert!(Manifest::parse(&strict, "modgen.toml").unwrap().deny_breaking);
+}
+
+#[test]
+fn deny_breaking_must_be_a_boolean() {
+    let errors = errors_of(&format!("{MINIMAL}[sdk]\ndeny_breaking = \"yes\"\n"));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("modgen.toml:7:17: ") && errors[0].contains("boolean"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn misspelt_deny_breaking_gets_a_suggestion() {
+    let errors = errors_of(&format!("{MINIMAL}[sdk]\ndeny-breaking = true\n"));
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with("modgen.toml:7:1: unknown key `deny-breaking`")
+            && errors[0].ends_with("did you mean `deny_breaking`?"),
+        "{errors:?}"
+    );
+}
