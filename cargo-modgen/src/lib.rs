@@ -4,6 +4,7 @@
 //! and returns a checked [`Model`]; [`generate_sdk`] is a pure function of it. Shells (the
 //! CLI, build scripts, the proc-macro) render [`Errors`] their own way.
 
+pub mod baseline;
 pub mod breaking;
 pub mod check;
 pub mod emit;
@@ -35,6 +36,12 @@ pub use write::{WriteReport, write_fileset};
 /// model. Paths in the manifest are relative to its directory; errors name the manifest
 /// as `manifest_path` is written.
 pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
+    load_with_manifest(manifest_path).map(|(_, model)| model)
+}
+
+/// [`load`], keeping the parsed manifest too (for settings the model does not carry, such
+/// as `deny_breaking`, and the include directories as the user wrote them).
+pub fn load_with_manifest(manifest_path: &Path) -> Result<(Manifest, Model), Errors> {
     let shown = manifest_path.display().to_string();
     let text = std::fs::read_to_string(manifest_path).map_err(|e| {
         Error::new(
@@ -49,7 +56,8 @@ pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(shown);
-    load_manifest(&manifest, base_dir, &name)
+    let model = load_manifest(&manifest, base_dir, &name)?;
+    Ok((manifest, model))
 }
 
 /// [`load`] for a manifest already parsed (tests, the proc-macro): compiles the protos

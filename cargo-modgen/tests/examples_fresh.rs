@@ -25,6 +25,7 @@ fn bless(root: &Path, model: &modgen::Model) {
         .unwrap_or_else(|e| panic!("{e}"));
     let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership).unwrap();
     modgen::freshness::apply(&target.root, &survey, true).unwrap();
+    modgen::baseline::write(root, model).unwrap();
     // User files `new` would have written, when an example lacks one.
     let all = modgen::generate_workspace(model, &options()).unwrap();
     modgen::write_fileset(root, &all).unwrap();

@@ -364,3 +364,124 @@ fn check_fails_on_an_orphaned_file() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stdout(&output), format!("orphaned: {}\n", orphan.display()));
 }
+
+/// The starter proto with `GreetReply.message` renumbered: every deployed client breaks.
+fn renumber_field(root: &Path) {
+    let path = root.join(PROTO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("  string message = 1;\n"),
+        "the starter proto changed shape"
+    );
+    std::fs::write(
+        path,
+        text.replace("  string message = 1;\n", "  string message = 2;\n"),
+    )
+    .unwrap();
+}
+
+const RENUMBERED: &str = "proto/calc/v1/calc.proto:21:3: breaking: field `calc.v1.GreetReply.message` number changed from 1 to 2";
+
+#[test]
+fn generate_reports_a_breaking_change_with_its_place_and_keeps_the_baseline_until_accepted() {
+    let (_base, root) = new_workspace();
+    let baseline = std::fs::read(root.join("modgen.baseline.binpb")).unwrap();
+    renumber_field(&root);
+
+    let first = modgen(&["generate"], &root);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains(RENUMBERED), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("major bump needed"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(
+        std::fs::read(root.join("modgen.baseline.binpb")).unwrap(),
+        baseline
+    );
+
+    let check = modgen(&["check"], &root);
+    assert!(
+        check.status.success(),
+        "a warning by default: {}",
+        stderr(&check)
+    );
+    assert!(stderr(&check).contains(RENUMBERED), "{}", stderr(&check));
+
+    let accept = modgen(&["generate", "--accept-breaking"], &root);
+    assert!(accept.status.success(), "{}", stderr(&accept));
+    assert_ne!(
+        std::fs::read(root.join("modgen.baseline.binpb")).unwrap(),
+        baseline
+    );
+    let after = modgen(&["generate"], &root);
+    assert!(!stderr(&after).contains("breaking"), "{}", stderr(&after));
+}
+
+#[test]
+fn deny_breaking_writes_nothing_from_the_flag_or_the_manifest() {
+    let (_base, root) = new_workspace();
+    renumber_field(&root);
+    let before = tree(&root);
+    let denied = modgen(&["generate", "--deny-breaking"], &root);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(stderr(&denied).contains(RENUMBERED), "{}", stderr(&denied));
+    assert!(
+        stderr(&denied).contains("nothing was written"),
+        "{}",
+        stderr(&denied)
+    );
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+
+    let manifest = root.join("modgen.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}\n[sdk]\ndeny_breaking = true\n")).unwrap();
+    let before = tree(&root);
+    let by_manifest = modgen(&["generate"], &root);
+    assert_eq!(
+        by_manifest.status.code(),
+        Some(1),
+        "{}",
+        stderr(&by_manifest)
+    );
+    assert_eq!(changed(&before, &tree(&root)), Vec::<String>::new());
+    let check = modgen(&["check"], &root);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+}
+
+#[test]
+fn an_additive_change_is_not_breaking_and_moves_the_baseline() {
+    let (_base, root) = new_workspace();
+    let baseline = std::fs::read(root.join("modgen.baseline.binpb")).unwrap();
+    add_rpc(&root);
+    let output = modgen(&["generate", "--deny-breaking"], &root);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = stderr(&output);
+    assert!(
+        report.contains("additive: RPC `calc.v1.CalcService.Farewell` added"),
+        "{report}"
+    );
+    assert!(report.contains("minor bump needed"), "{report}");
+    assert!(!report.contains("breaking:"), "{report}");
+    assert_ne!(
+        std::fs::read(root.join("modgen.baseline.binpb")).unwrap(),
+        baseline
+    );
+}
+
+#[test]
+fn check_fails_without_a_baseline_and_generate_writes_one() {
+    let (_base, root) = new_workspace();
+    let baseline = root.join("modgen.baseline.binpb");
+    std::fs::remove_file(&baseline).unwrap();
+    let output = modgen(&["check", "--quiet"], &root);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        format!("missing: {}\n", baseline.display())
+    );
+    assert!(modgen(&["generate"], &root).status.success());
+    assert!(baseline.is_file());
+    assert!(modgen(&["check"], &root).status.success());
+}

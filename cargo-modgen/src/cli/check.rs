@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use modgen::FileState;
 
-use super::generate::load_target;
+use super::compat::{self, BreakingPolicy};
+use super::generate::load;
 
 /// Diff lines shown per file: enough to see what moved, short enough for a CI log.
 const DIFF_LINES: usize = 24;
@@ -20,15 +21,42 @@ pub struct CheckArgs {
     /// Don't print diffs, only the list of files.
     #[arg(long)]
     pub quiet: bool,
+    /// Fail when the protos break compatibility with the last generation's baseline
+    /// (also `[sdk] deny_breaking = true` in modgen.toml); otherwise breaking changes are
+    /// reported as warnings.
+    #[arg(long)]
+    pub deny_breaking: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
-    let (_, target) = load_target(args.manifest.as_deref(), None, None)?;
+    let loaded = load(args.manifest.as_deref(), None, None)?;
+    let report = compat::report(&loaded)?;
+    let policy = BreakingPolicy {
+        deny_breaking: args.deny_breaking,
+        accept_breaking: false,
+    };
+    policy.refuse_denied(&loaded, report.as_ref())?;
+    let target = &loaded.target;
     let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
         .map_err(|error| error.to_string())?;
     let root = target.root.display();
-    if survey.is_fresh() {
-        eprintln!("{root}: {} generated files are fresh", survey.files.len());
+    // A workspace made before baselines existed is compared with its SDK's descriptors,
+    // but `generate` should still write the baseline.
+    let baseline_missing = loaded
+        .workspace_root
+        .as_ref()
+        .is_some_and(|root| !modgen::baseline::path(root).is_file());
+    if baseline_missing {
+        println!(
+            "missing: {}",
+            modgen::baseline::path(&target.root).display()
+        );
+    }
+    if survey.is_fresh() && !baseline_missing {
+        eprintln!(
+            "{root}: {} generated files are fresh",
+            survey.files.len() + 1
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for status in survey.problems() {
@@ -49,8 +77,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     };
     eprintln!(
         "{root}: {} of {} generated files are not fresh; {hint}",
-        survey.problems().count(),
-        survey.files.len()
+        survey.problems().count() + usize::from(baseline_missing),
+        survey.files.len() + 1
     );
     Ok(ExitCode::FAILURE)
 }

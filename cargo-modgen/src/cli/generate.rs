@@ -1,15 +1,18 @@
 //! `cargo modgen generate`: refresh the generator-owned files from `modgen.toml`.
 //!
-//! A shell over the core's freshness engine (`modgen::freshness`): user-owned files are
-//! never written here (`new` creates them once); a generated file edited by hand stops
-//! the run before anything is written, unless `--force`.
+//! A shell over the core's freshness engine (`modgen::freshness`) and compatibility
+//! baseline (`modgen::baseline`): user-owned files are never written here (`new` creates
+//! them once); a generated file edited by hand stops the run before anything is written,
+//! unless `--force`; breaking proto changes are reported, and refused under
+//! `--deny-breaking`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use modgen::RuntimeDep;
 use modgen::workspace::{Target, sdk_target, workspace_target};
+use modgen::{Manifest, Model, RuntimeDep};
 
+use super::compat::{self, BreakingPolicy};
 use super::workspace::find_manifest;
 
 #[derive(clap::Args, Debug)]
@@ -30,37 +33,60 @@ pub struct GenerateArgs {
     /// Overwrite generated files even when they were edited by hand.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub breaking: BreakingPolicy,
+}
+
+/// A module workspace loaded for regeneration: inputs, and the files they make.
+pub struct Loaded {
+    pub manifest: Manifest,
+    pub model: Model,
+    pub target: Target,
+    /// Where the workspace lives; `None` for `--out` (an SDK alone has no baseline).
+    pub workspace_root: Option<PathBuf>,
 }
 
 pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
-    let (_model, target) = load_target(
+    let loaded = load(
         args.manifest.as_deref(),
         args.out.as_deref(),
         chosen_runtime(args),
     )?;
+    let report = compat::report(&loaded)?;
+    args.breaking.refuse_denied(&loaded, report.as_ref())?;
+
+    let target = &loaded.target;
     let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
         .map_err(|error| error.to_string())?;
     let applied = modgen::freshness::apply(&target.root, &survey, args.force)
         .map_err(|error| error.to_string())?;
     eprintln!("{}: {applied}", target.root.display());
+    compat::record_baseline(&loaded, report.as_ref(), args.breaking.accept_breaking)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The checked model and the generated files for the manifest (found as `find_manifest`
-/// does): the whole workspace next to it, or the SDK alone into `out`.
-pub fn load_target(
+/// The manifest (found as `find_manifest` does), the checked model, and the generated
+/// files: the whole workspace next to the manifest, or the SDK alone into `out`.
+pub fn load(
     manifest: Option<&Path>,
     out: Option<&Path>,
     runtime: Option<RuntimeDep>,
-) -> Result<(modgen::Model, Target), String> {
-    let manifest = find_manifest(manifest)?;
-    let model = modgen::load(&manifest).map_err(|errors| errors.to_string())?;
-    let target = match out {
-        Some(out) => sdk_target(&model, out, runtime),
-        None => workspace_target(&model, &workspace_root(&manifest), runtime),
-    }
-    .map_err(|errors| errors.to_string())?;
-    Ok((model, target))
+) -> Result<Loaded, String> {
+    let manifest_path = find_manifest(manifest)?;
+    let (manifest, model) =
+        modgen::load_with_manifest(&manifest_path).map_err(|errors| errors.to_string())?;
+    let root = workspace_root(&manifest_path);
+    let (target, workspace_root) = match out {
+        Some(out) => (sdk_target(&model, out, runtime), None),
+        None => (workspace_target(&model, &root, runtime), Some(root)),
+    };
+    let target = target.map_err(|errors| errors.to_string())?;
+    Ok(Loaded {
+        manifest,
+        model,
+        target,
+        workspace_root,
+    })
 }
 
 /// The directory holding the manifest; `--manifest modgen.toml` has an empty parent,

@@ -3,6 +3,7 @@
 
 pub mod call;
 pub mod check;
+pub mod compat;
 mod dynamic_codec;
 pub mod generate;
 pub mod new;

@@ -70,6 +70,8 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
     let files = modgen::generate_workspace(&model, &options).map_err(|e| e.to_string())?;
     modgen::write_fileset(staging.path(), &files)
         .map_err(|e| format!("cannot write into {}: {e}", staging.path().display()))?;
+    modgen::baseline::write(staging.path(), &model)
+        .map_err(|e| format!("cannot write into {}: {e}", staging.path().display()))?;
     format_user_rust(staging.path(), &files);
     staging.finish(&target)?;
 
