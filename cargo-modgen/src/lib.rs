@@ -13,6 +13,7 @@ pub mod model;
 pub mod names;
 pub mod proto;
 pub mod scaffold;
+pub mod stubs;
 pub mod write;
 
 use std::path::Path;
