@@ -38,15 +38,22 @@ pub fn write_fileset(root: &Path, files: &FileSet) -> io::Result<WriteReport> {
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir)?;
         }
-        let temp = temp_path(&target);
-        fs::write(&temp, wanted)?;
-        if let Err(e) = fs::rename(&temp, &target) {
-            let _ = fs::remove_file(&temp);
-            return Err(e);
-        }
+        replace_file(&target, wanted)?;
         report.written.push(file.path.clone());
     }
     Ok(report)
+}
+
+/// Writes `contents` to a temporary file next to `target` and renames it over `target`,
+/// so a reader (or a crash) never sees half a file.
+pub fn replace_file(target: &Path, contents: &[u8]) -> io::Result<()> {
+    let temp = temp_path(target);
+    fs::write(&temp, contents)?;
+    if let Err(e) = fs::rename(&temp, target) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    Ok(())
 }
 
 fn temp_path(target: &Path) -> PathBuf {

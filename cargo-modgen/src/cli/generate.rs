@@ -29,6 +29,9 @@ pub struct GenerateArgs {
     /// Overwrite generated files even when they were edited by hand.
     #[arg(long)]
     pub force: bool,
+    /// Print the stubs for new RPCs instead of adding them to your impl blocks.
+    #[arg(long)]
+    pub no_edit: bool,
 }
 
 pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
@@ -86,6 +89,11 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
         report.unchanged.len(),
         stale.len()
     );
+
+    // Stubs for new RPCs in the user's impls (`--out` generates an SDK alone: no impls).
+    if args.out.is_none() {
+        super::stubs::add_stubs(&model, &root, args.no_edit)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

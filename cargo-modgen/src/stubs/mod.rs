@@ -21,8 +21,8 @@ use crate::model::{Model, Service};
 use find::{ImplSite, ParsedFile};
 use insert::insert_stubs;
 
-/// One of the user's files: its path (as the shell will show and write it, e.g.
-/// `src/service.rs`) and its text.
+/// One of the user's files: its path (as the shell shows and writes it, e.g.
+/// `calc/src/service.rs`; messages and edits name it so) and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     pub path: PathBuf,
@@ -157,7 +157,7 @@ fn plan_service(
                 .map(|site| site.location.to_string())
                 .collect();
             return printed(format!(
-                "`{}` is implemented {} times ({}); add the methods to the one that serves",
+                "`{}` is implemented {} times ({}), so which one serves is not clear",
                 service.trait_name,
                 several.len(),
                 places.join(", ")
@@ -277,7 +277,7 @@ fn not_found_reason(trait_name: &str, files: &[ParsedFile]) -> String {
         .map(|failure| format!("{}: {}", failure.location, failure.message))
         .collect();
     if broken.is_empty() {
-        format!("no `impl {trait_name} for …` block in src/; add one with these methods")
+        format!("no `impl {trait_name} for …` block in the module's sources")
     } else {
         format!(
             "no `impl {trait_name} for …` block found, and {} does not parse, so it could not be looked for there",
