@@ -9,13 +9,16 @@ use modgen::{Contents, Manifest, Model, RuntimeDep};
 
 /// The `calc` module with these RPCs in its service `Calc` (trait `CalcApi`).
 fn model(rpcs: &str) -> Model {
+    model_of_services(&format!("service Calc {{\n{rpcs}\n}}"))
+}
+
+/// The `calc` module with these service definitions (messages `Ask` and `Answer`).
+fn model_of_services(services: &str) -> Model {
     let dir = tempfile::tempdir().unwrap();
     let proto = format!(
         r#"syntax = "proto3";
 package calc.v1;
-service Calc {{
-{rpcs}
-}}
+{services}
 message Ask {{ string name = 1; }}
 message Answer {{ string text = 1; }}
 "#
@@ -35,8 +38,11 @@ const THREE_RPCS: &str = "  rpc Greet(Ask) returns (Answer);\n  rpc Farewell(Ask
 
 /// The `service.rs` that `new` writes for `rpcs`.
 fn service_rs_of(rpcs: &str) -> String {
-    let files =
-        modgen::generate_module(&model(rpcs), &RuntimeDep::Version("0.1.0".into())).unwrap();
+    service_rs_for(&model(rpcs))
+}
+
+fn service_rs_for(model: &Model) -> String {
+    let files = modgen::generate_module(model, &RuntimeDep::Version("0.1.0".into())).unwrap();
     match &files.get("src/service.rs").unwrap().contents {
         Contents::Text(text) => text.clone(),
         _ => unreachable!("service.rs is text"),
@@ -388,4 +394,81 @@ fn no_edit_mode_prints_and_edits_nothing() {
     assert!(reason.contains("src/service.rs:28:1"), "{reason}");
     assert_eq!(methods, ["farewell"]);
     assert_eq!(stubs_text, FAREWELL_STUB);
+}
+
+#[test]
+fn two_traits_implemented_in_one_file_both_get_their_stubs_in_one_edit() {
+    let before = service_rs_for(&model_of_services(
+        "service Calc { rpc Greet(Ask) returns (Answer); }\nservice Admin { rpc Reset(Ask) returns (Answer); }",
+    ));
+    let plan = stubs::plan(
+        &model_of_services(
+            "service Calc { rpc Greet(Ask) returns (Answer); rpc Farewell(Ask) returns (Answer); }\n\
+             service Admin { rpc Reset(Ask) returns (Answer); rpc Stop(Ask) returns (Answer); }",
+        ),
+        &[source("src/service.rs", &before)],
+        Mode::Edit,
+    );
+
+    let (_, after) = only_edit(&plan);
+    let outcomes: Vec<(&str, &Outcome)> = plan
+        .services
+        .iter()
+        .map(|s| (s.trait_name.as_str(), &s.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (
+                "CalcApi",
+                &Outcome::Edited {
+                    path: "src/service.rs".into(),
+                    added: vec!["farewell".into()]
+                }
+            ),
+            (
+                "AdminApi",
+                &Outcome::Edited {
+                    path: "src/service.rs".into(),
+                    added: vec!["stop".into()]
+                }
+            ),
+        ]
+    );
+    let farewell = after.find("async fn farewell(").unwrap();
+    let admin_impl = after.find("impl AdminApi for Calc").unwrap();
+    let stop = after.find("async fn stop(").unwrap();
+    assert!(farewell < admin_impl && admin_impl < stop, "{after}");
+    // Two insertions, nothing else: removing them gives the file back.
+    let without: String = remove_between(
+        &remove_between(after, "\n    async fn farewell(", "    }\n"),
+        "\n    async fn stop(",
+        "    }\n",
+    );
+    assert_eq!(without, before);
+}
+
+/// `text` without the first span that starts with `start` and ends with the first `end`
+/// after it.
+fn remove_between(text: &str, start: &str, end: &str) -> String {
+    let from = text.find(start).unwrap();
+    let to = from + text[from..].find(end).unwrap() + end.len();
+    format!("{}{}", &text[..from], &text[to..])
+}
+
+/// Offsets count bytes: a byte order mark and non-ASCII text before the impl do not shift
+/// the insertion.
+#[test]
+fn a_byte_order_mark_and_non_ascii_text_do_not_shift_the_insertion() {
+    let text = "\u{feff}// Grüße, Zoë — 挨拶\n#[async_trait::async_trait]\nimpl CalcApi for Calc {\n    // «greet» comes later\n}\n";
+    let plan = stubs::plan(
+        &model(TWO_RPCS),
+        &[source("src/service.rs", text)],
+        Mode::Edit,
+    );
+
+    let (_, after) = only_edit(&plan);
+    let added = insertion(text, after);
+    assert!(added.starts_with("\n    async fn greet(\n"), "{added}");
+    assert!(after.ends_with("    }\n}\n"), "{after}");
 }
