@@ -16,6 +16,7 @@ pub mod model;
 pub mod names;
 pub mod proto;
 pub mod scaffold;
+pub mod stubs;
 pub mod surface;
 pub mod workspace;
 pub mod write;

@@ -110,9 +110,9 @@ fn generate_right_after_new_rewrites_nothing() {
 }
 
 #[test]
-fn generate_after_a_new_rpc_updates_the_sdk_and_leaves_the_service_alone() {
+fn generate_after_a_new_rpc_updates_the_sdk_and_only_adds_a_stub_to_the_service() {
     let (_base, root) = new_workspace();
-    let service_before = std::fs::read(root.join("calc/src/service.rs")).unwrap();
+    let service_before = std::fs::read_to_string(root.join("calc/src/service.rs")).unwrap();
     let sdk_manifest_before = std::fs::read(root.join("calc-sdk/Cargo.toml")).unwrap();
     add_rpc(&root);
 
@@ -121,9 +121,16 @@ fn generate_after_a_new_rpc_updates_the_sdk_and_leaves_the_service_alone() {
     assert!(output.status.success(), "{}", stderr(&output));
     let api = std::fs::read_to_string(root.join("calc-sdk/src/api.rs")).unwrap();
     assert!(api.contains("async fn farewell("), "{api}");
+    // The service keeps every byte it had, before the impl's closing brace gets the stub
+    // (`generate_stubs.rs` has the details).
+    let service = std::fs::read_to_string(root.join("calc/src/service.rs")).unwrap();
+    let (kept, closing) = service_before.rsplit_once("}\n").unwrap();
+    assert!(service.starts_with(kept), "{service}");
+    assert!(service.ends_with(&format!("}}\n{closing}")), "{service}");
     assert_eq!(
-        std::fs::read(root.join("calc/src/service.rs")).unwrap(),
-        service_before
+        service[kept.len()..].matches("async fn farewell(").count(),
+        1,
+        "{service}"
     );
     // The runtime dependency `new` chose is read back, not replaced by a default.
     assert_eq!(

@@ -181,6 +181,7 @@ fn new_fills_an_existing_empty_directory_with_the_starter_workspace() {
             "Cargo.toml",
             "README.md",
             "host.yaml",
+            "modgen.baseline.binpb",
             "modgen.toml",
             "proto",
             "starter",

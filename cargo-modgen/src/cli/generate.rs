@@ -33,6 +33,9 @@ pub struct GenerateArgs {
     /// Overwrite generated files even when they were edited by hand.
     #[arg(long)]
     pub force: bool,
+    /// Print the stubs for new RPCs instead of adding them to your impl blocks.
+    #[arg(long)]
+    pub no_edit: bool,
     #[command(flatten)]
     pub breaking: BreakingPolicy,
 }
@@ -62,6 +65,11 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
         .map_err(|error| error.to_string())?;
     eprintln!("{}: {applied}", target.root.display());
     compat::record_baseline(&loaded, report.as_ref(), args.breaking.accept_breaking)?;
+
+    // Stubs for new RPCs in the user's impls (`--out` generates an SDK alone: no impls).
+    if let Some(root) = &loaded.workspace_root {
+        super::stubs::add_stubs(&loaded.model, root, args.no_edit)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod new;
 mod reflection;
 pub mod run;
+mod stubs;
 pub mod workspace;
 
 use std::path::PathBuf;

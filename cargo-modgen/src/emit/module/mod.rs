@@ -14,6 +14,7 @@ mod names;
 mod oop_rs;
 mod schema;
 mod service_rs;
+pub(crate) mod stub;
 mod user_rs;
 mod workspace;
 

@@ -8,8 +8,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::names::ModuleNames;
+use super::stub::{Spelling, stub};
 use crate::emit::rust::{doc, ident};
-use crate::model::{MessageRef, Method, Model, Service, Streaming};
+use crate::model::{MessageRef, Model, Service, Streaming};
 
 pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
     let sdk = ident(&names.sdk_lib);
@@ -28,15 +29,15 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
     let impls = model
         .services
         .iter()
-        .map(|s| service_impl(s, &name, &error, &types));
+        .map(|s| service_impl(s, &name, &types));
     let struct_doc = doc(&format!(
         "The `{}` module: the implementation behind its gRPC services.",
         model.module.name
     ));
     quote! {
-        //! The module's implementation: yours to edit. `cargo modgen generate` writes this
-        //! file only when it is missing, so new RPCs in the proto show up as compile
-        //! errors here rather than as overwritten code.
+        //! The module's implementation: yours to edit. `cargo modgen generate` never
+        //! rewrites this file: it only adds a stub for each new RPC at the end of its
+        //! `impl` block (wherever in `src/` you move it) and lists methods whose RPC is gone.
 
         use async_trait::async_trait;
         use #sdk::{#api_stream CallContext, #error, #(#traits),*};
@@ -64,17 +65,9 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
     }
 }
 
-fn service_impl(
-    service: &Service,
-    name: &proc_macro2::Ident,
-    error: &proc_macro2::Ident,
-    types: &MessageTypes,
-) -> TokenStream {
+fn service_impl(service: &Service, name: &proc_macro2::Ident, types: &MessageTypes) -> TokenStream {
     let api = ident(&service.trait_name);
-    let methods = service
-        .methods
-        .iter()
-        .map(|m| stub(service, m, error, types));
+    let methods = service.methods.iter().map(|m| stub(service, m, types));
     let allow = service.deprecated.then(|| quote! { #[allow(deprecated)] });
     quote! {
         #allow
@@ -85,37 +78,11 @@ fn service_impl(
     }
 }
 
-fn stub(
-    service: &Service,
-    method: &Method,
-    error: &proc_macro2::Ident,
-    types: &MessageTypes,
-) -> TokenStream {
-    let name = ident(&method.api_name);
-    let input = types.path(&method.input);
-    let output = types.path(&method.output);
-    let params = match (method.streaming.client_streams(), &method.input) {
-        (true, _) => quote! { , _requests: ApiStream<#input> },
-        (false, MessageRef::Unit) => quote! {},
-        (false, _) => quote! { , _request: #input },
-    };
-    let output = if method.streaming.server_streams() {
-        quote! { Result<ApiStream<#output>, #error> }
-    } else {
-        quote! { Result<#output, #error> }
-    };
-    let message = format!("{} is not implemented yet", method.grpc_path(service));
-    quote! {
-        async fn #name(&self, _ctx: &CallContext #params) -> #output {
-            Err(#error::Unimplemented(#message.to_owned()))
-        }
-    }
-}
-
 /// How `service.rs` spells message types: imported by name when the names are unique
 /// (and do not clash with the file's other names), by full path otherwise.
 struct MessageTypes {
     sdk: proc_macro2::Ident,
+    error: proc_macro2::Ident,
     /// Type name → the package modules and parents it lives in, for every imported type.
     imported: BTreeMap<String, Vec<String>>,
 }
@@ -161,6 +128,7 @@ impl MessageTypes {
             .collect();
         MessageTypes {
             sdk: ident(&names_sdk(model)),
+            error: ident(&model.sdk.error_type),
             imported,
         }
     }
@@ -181,8 +149,11 @@ impl MessageTypes {
         });
         quote! { #(#lines)* }
     }
+}
 
-    fn path(&self, message: &MessageRef) -> TokenStream {
+/// The names `service.rs` imports: the stubs of `new` read like the user's own code.
+impl Spelling for MessageTypes {
+    fn message(&self, message: &MessageRef) -> TokenStream {
         match message {
             MessageRef::Unit => quote! { () },
             MessageRef::WellKnown(name) if name == "StringValue" => quote! { String },
@@ -205,6 +176,27 @@ impl MessageTypes {
                 quote! { #sdk::proto:: #(#segments::)* #name }
             }
         }
+    }
+
+    fn call_context(&self) -> TokenStream {
+        quote! { CallContext }
+    }
+
+    fn api_stream(&self) -> TokenStream {
+        quote! { ApiStream }
+    }
+
+    fn error(&self) -> TokenStream {
+        let error = &self.error;
+        quote! { #error }
+    }
+
+    fn result(&self) -> TokenStream {
+        quote! { Result }
+    }
+
+    fn err(&self) -> TokenStream {
+        quote! { Err }
     }
 }
 

@@ -173,7 +173,9 @@ fn readme(model: &Model, names: &ModuleNames) -> String {
         "After editing `proto/` or `modgen.toml`:\n\n\
          ```sh\ncargo modgen generate   # rewrites generated files only; never your files\n```\n\n\
          Generated files carry a hash of their contents: an edited one is reported, not\n\
-         overwritten. `cargo modgen check` (for CI) fails when a generated file is stale,\n\
+         overwritten. A new RPC gets a stub (answering UNIMPLEMENTED) in your\n\
+         `impl` of the API trait, wherever it is under `{package}/src/`; the rest of the file\n\
+         stays as it was (`--no-edit` prints the stubs instead). `cargo modgen check` (for CI) fails when a generated file is stale,\n\
          missing, edited by hand or orphaned, and shows a short diff.\n"
     );
     let _ = writeln!(out, "## Snapshot-test the API\n");
