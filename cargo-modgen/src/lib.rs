@@ -5,6 +5,7 @@
 //! CLI, build scripts, the proc-macro) render [`Errors`] their own way.
 
 pub mod check;
+pub mod docs;
 pub mod emit;
 pub mod error;
 pub mod fileset;

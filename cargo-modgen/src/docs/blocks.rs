@@ -1,0 +1,348 @@
+//! The line structure of a comment: code blocks, fences, lists, quotes, headings,
+//! link definitions and paragraphs, following CommonMark's block rules closely enough to
+//! re-indent and fence without changing what renders.
+
+use super::inline::{self, LinkDefinitions};
+use super::{ResolveLink, indent_of};
+
+/// One output line before inline conversion.
+enum Line {
+    /// Written as is (code, fences, blank lines, link definitions, thematic breaks).
+    Verbatim(String),
+    /// Paragraph or heading text after `prefix` (indent, list marker, `> `). `starts` marks
+    /// the first line of a paragraph: inline conversion runs over each paragraph at once,
+    /// so a code span or link may cross lines.
+    Text {
+        prefix: String,
+        text: String,
+        starts: bool,
+    },
+}
+
+/// Where the block scan is: the open list items (innermost last), whether the previous
+/// line was paragraph text (and in a quote), and the open fence.
+#[derive(Default)]
+struct State {
+    lists: Vec<Item>,
+    in_paragraph: bool,
+    in_quote: bool,
+    fence: Option<Fence>,
+}
+
+/// An open list item's content column in the comment (`source`, which decides what
+/// belongs to it) and in the output (`column`, where its lines are written).
+struct Item {
+    source: usize,
+    column: usize,
+}
+
+struct Fence {
+    marker: char,
+    length: usize,
+}
+
+pub fn convert(lines: &[String], links: &dyn ResolveLink) -> Vec<String> {
+    let definitions = LinkDefinitions::scan(lines);
+    let mut state = State::default();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        i = state.line(lines, i, &mut out);
+    }
+    if state.fence.is_some() {
+        // An unclosed fence runs to the end of the comment; say so explicitly, so the
+        // doc of the next item cannot be swallowed by it.
+        let fence = state.fence.take().unwrap();
+        out.push(Line::Verbatim(fence.marker.to_string().repeat(fence.length)));
+    }
+    render(out, &definitions, links)
+}
+
+impl State {
+    /// The output column paragraphs and code blocks are written at: the innermost list
+    /// item's.
+    fn base(&self) -> usize {
+        self.lists.last().map_or(0, |item| item.column)
+    }
+
+    /// The same column in the comment as written.
+    fn source_base(&self) -> usize {
+        self.lists.last().map_or(0, |item| item.source)
+    }
+
+    /// Handles the line at `i` (and, for an indented code block, the lines after it);
+    /// returns the index of the next unhandled line.
+    fn line(&mut self, lines: &[String], i: usize, out: &mut Vec<Line>) -> usize {
+        let line = &lines[i];
+        if let Some(fence) = &self.fence {
+            let rest = line.trim_start();
+            let closes = indent_of(line) < 4
+                && rest.chars().take_while(|&c| c == fence.marker).count() >= fence.length
+                && rest.trim_start_matches(fence.marker).trim().is_empty();
+            if closes {
+                self.fence = None;
+            }
+            out.push(Line::Verbatim(line.clone()));
+            return i + 1;
+        }
+        if line.is_empty() {
+            self.in_paragraph = false;
+            self.in_quote = false;
+            out.push(Line::Verbatim(String::new()));
+            return i + 1;
+        }
+        let indent = indent_of(line);
+        if !self.in_paragraph {
+            // After a blank line (or a block), a line less indented than an item's content
+            // is outside that item.
+            self.close_lists_beyond(indent);
+        }
+        let code_indent = self.source_base() + 4;
+        // A paragraph continues through any indentation in CommonMark, but proto authors
+        // who indent an example under a sentence mean a block, so outside lists it is one.
+        if indent >= code_indent && (!self.in_paragraph || self.lists.is_empty()) {
+            return self.code_block(lines, i, out);
+        }
+        let rest = &line[indent..];
+        let prefix_at = |column: usize| " ".repeat(column);
+        if fence_open(rest).is_some() || is_thematic_break(rest) || is_heading(rest) {
+            // These end a paragraph, and any list item they are not indented into: they
+            // are never lazy continuations.
+            self.close_lists_beyond(indent);
+        }
+        let base = self.base();
+        if let Some(fence) = fence_open(rest) {
+            // At its own indent: moving it would shift the code lines under it.
+            out.push(Line::Verbatim(format!(
+                "{}{}",
+                prefix_at(indent),
+                fence_with_language(rest, &fence)
+            )));
+            self.fence = Some(fence);
+            self.in_paragraph = false;
+            return i + 1;
+        }
+        if is_thematic_break(rest) || (!self.in_paragraph && LinkDefinitions::is_definition(rest))
+        {
+            out.push(Line::Verbatim(format!("{}{rest}", prefix_at(base))));
+            self.in_paragraph = false;
+            return i + 1;
+        }
+        if let Some(marker) = list_marker(rest, self.in_paragraph && self.lists.is_empty()) {
+            return self.list_item(line, indent, marker, i, out);
+        }
+        if is_heading(rest) {
+            out.push(Line::Text {
+                prefix: prefix_at(base),
+                text: rest.to_string(),
+                starts: true,
+            });
+            self.in_paragraph = false;
+            return i + 1;
+        }
+        if let Some(quoted) = rest.strip_prefix('>') {
+            let quoted = quoted.strip_prefix(' ').unwrap_or(quoted);
+            out.push(Line::Text {
+                prefix: format!("{}> ", prefix_at(base)),
+                text: quoted.to_string(),
+                starts: !(self.in_paragraph && self.in_quote),
+            });
+            self.in_paragraph = true;
+            self.in_quote = true;
+            return i + 1;
+        }
+        // Paragraph text. A continuation line goes to the column of the paragraph it
+        // continues (a lazy continuation in a quote gets its `>`), as clippy's
+        // `doc_lazy_continuation` and `doc_overindented_list_items` ask.
+        let quote = if self.in_paragraph && self.in_quote {
+            "> "
+        } else {
+            ""
+        };
+        out.push(Line::Text {
+            prefix: format!("{}{quote}", prefix_at(base)),
+            text: rest.to_string(),
+            starts: !self.in_paragraph,
+        });
+        self.in_quote = self.in_paragraph && self.in_quote;
+        self.in_paragraph = true;
+        i + 1
+    }
+
+    fn close_lists_beyond(&mut self, indent: usize) {
+        while self.lists.last().is_some_and(|item| item.source > indent) {
+            self.lists.pop();
+        }
+    }
+
+    /// A list item: nested under the innermost item whose content column it reaches, put
+    /// exactly at that column (or at 0 for a top-level item).
+    fn list_item(
+        &mut self,
+        line: &str,
+        indent: usize,
+        marker: Marker,
+        i: usize,
+        out: &mut Vec<Line>,
+    ) -> usize {
+        self.close_lists_beyond(indent);
+        let column = self.base();
+        let after_marker = &line[indent + marker.width..];
+        let spaces = indent_of(after_marker);
+        let text = after_marker.trim_start();
+        // CommonMark: 1–4 spaces after the marker set the content column; more means the
+        // content is an indented code block after one space, which we do not keep.
+        let gap = if (1..=4).contains(&spaces) { spaces } else { 1 };
+        self.lists.push(Item {
+            source: indent + marker.width + gap,
+            column: column + marker.width + gap,
+        });
+        out.push(Line::Text {
+            prefix: format!(
+                "{}{}{}",
+                " ".repeat(column),
+                &line[indent..indent + marker.width],
+                " ".repeat(gap)
+            ),
+            text: text.to_string(),
+            starts: true,
+        });
+        self.in_paragraph = true;
+        self.in_quote = false;
+        i + 1
+    }
+
+    /// Lines indented past the code column (blank lines between them included), fenced as
+    /// `text` at the current column with the code column's indent removed.
+    fn code_block(&mut self, lines: &[String], start: usize, out: &mut Vec<Line>) -> usize {
+        let base = self.base();
+        let code_indent = self.source_base() + 4;
+        let strip = code_indent;
+        let mut end = start;
+        while end < lines.len() && (lines[end].is_empty() || indent_of(&lines[end]) >= code_indent)
+        {
+            end += 1;
+        }
+        while end > start && lines[end - 1].is_empty() {
+            end -= 1;
+        }
+        let column = " ".repeat(base);
+        out.push(Line::Verbatim(format!("{column}```text")));
+        for line in &lines[start..end] {
+            out.push(Line::Verbatim(if line.is_empty() {
+                String::new()
+            } else {
+                format!("{column}{}", &line[strip..])
+            }));
+        }
+        out.push(Line::Verbatim(format!("{column}```")));
+        self.in_paragraph = false;
+        self.in_quote = false;
+        end
+    }
+}
+
+/// A list marker (`-`, `*`, `+`, `1.`, `1)`) followed by a space or the line's end.
+struct Marker {
+    width: usize,
+}
+
+/// The list marker `rest` starts with. `interrupts_paragraph`: CommonMark lets only a
+/// bullet or an item numbered 1 with text start a list in the middle of a paragraph.
+fn list_marker(rest: &str, interrupts_paragraph: bool) -> Option<Marker> {
+    let bytes = rest.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let width = match bytes.first()? {
+        b'-' | b'*' | b'+' => 1,
+        _ if (1..=9).contains(&digits) && matches!(bytes.get(digits), Some(b'.' | b')')) => {
+            if interrupts_paragraph && &rest[..digits] != "1" {
+                return None;
+            }
+            digits + 1
+        }
+        _ => return None,
+    };
+    match bytes.get(width) {
+        Some(b' ') => Some(Marker { width }),
+        None if !interrupts_paragraph => Some(Marker { width }),
+        _ => None,
+    }
+}
+
+fn is_heading(rest: &str) -> bool {
+    let hashes = rest.chars().take_while(|&c| c == '#').count();
+    (1..=6).contains(&hashes) && matches!(rest[hashes..].chars().next(), None | Some(' '))
+}
+
+fn is_thematic_break(rest: &str) -> bool {
+    let Some(marker) = rest.chars().next().filter(|c| matches!(c, '-' | '*' | '_')) else {
+        return false;
+    };
+    rest.chars().all(|c| c == marker || c == ' ') && rest.chars().filter(|&c| c == marker).count() >= 3
+}
+
+/// A fence opener: three or more backticks (no backtick in the info string) or tildes.
+fn fence_open(rest: &str) -> Option<Fence> {
+    let marker = rest.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let length = rest.chars().take_while(|&c| c == marker).count();
+    let info = &rest[length..];
+    (length >= 3 && !(marker == '`' && info.contains('`'))).then_some(Fence { marker, length })
+}
+
+/// The fence line with its info string kept when it names a language rustdoc will not
+/// compile (`json`, `proto`, `sh`), else `text`: an empty info string, `rust`, or a
+/// doctest attribute (`ignore`, `no_run`, `edition2021`) would make it a doctest.
+fn fence_with_language(rest: &str, fence: &Fence) -> String {
+    let markers = fence.marker.to_string().repeat(fence.length);
+    let info = rest[fence.length..].trim();
+    let language = info.split([',', ' ']).next().unwrap_or("");
+    let plain_word = language
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '#' | '.'))
+        && language.starts_with(|c: char| c.is_ascii_alphabetic());
+    let rustdoc_word = language == "rust"
+        || language == "ignore"
+        || language.starts_with("edition")
+        || (language.starts_with('E') && language[1..].chars().all(|c| c.is_ascii_digit()));
+    if plain_word && !rustdoc_word {
+        format!("{markers}{language}")
+    } else {
+        format!("{markers}text")
+    }
+}
+
+/// Runs inline conversion over each paragraph and joins prefixes back on.
+fn render(lines: Vec<Line>, definitions: &LinkDefinitions, links: &dyn ResolveLink) -> Vec<String> {
+    let mut out = Vec::with_capacity(lines.len());
+    let mut paragraph: Vec<(String, String)> = Vec::new();
+    let flush = |paragraph: &mut Vec<(String, String)>, out: &mut Vec<String>| {
+        if paragraph.is_empty() {
+            return;
+        }
+        let text: Vec<&str> = paragraph.iter().map(|(_, t)| t.as_str()).collect();
+        let converted = inline::convert(&text.join("\n"), definitions, links);
+        for ((prefix, _), line) in paragraph.drain(..).zip(converted.split('\n')) {
+            out.push(format!("{prefix}{line}").trim_end().to_string());
+        }
+    };
+    for line in lines {
+        match line {
+            Line::Verbatim(text) => {
+                flush(&mut paragraph, &mut out);
+                out.push(text);
+            }
+            Line::Text {
+                prefix,
+                text,
+                starts,
+            } => {
+                if starts {
+                    flush(&mut paragraph, &mut out);
+                }
+                paragraph.push((prefix, text));
+            }
+        }
+    }
+    flush(&mut paragraph, &mut out);
+    out
+}
