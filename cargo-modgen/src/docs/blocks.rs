@@ -53,7 +53,9 @@ pub fn convert(lines: &[String], links: &dyn ResolveLink) -> Vec<String> {
         // An unclosed fence runs to the end of the comment; say so explicitly, so the
         // doc of the next item cannot be swallowed by it.
         let fence = state.fence.take().unwrap();
-        out.push(Line::Verbatim(fence.marker.to_string().repeat(fence.length)));
+        out.push(Line::Verbatim(
+            fence.marker.to_string().repeat(fence.length),
+        ));
     }
     render(out, &definitions, links)
 }
@@ -122,8 +124,7 @@ impl State {
             self.in_paragraph = false;
             return i + 1;
         }
-        if is_thematic_break(rest) || (!self.in_paragraph && LinkDefinitions::is_definition(rest))
-        {
+        if is_thematic_break(rest) || (!self.in_paragraph && LinkDefinitions::is_definition(rest)) {
             out.push(Line::Verbatim(format!("{}{rest}", prefix_at(base))));
             self.in_paragraph = false;
             return i + 1;
@@ -278,7 +279,8 @@ fn is_thematic_break(rest: &str) -> bool {
     let Some(marker) = rest.chars().next().filter(|c| matches!(c, '-' | '*' | '_')) else {
         return false;
     };
-    rest.chars().all(|c| c == marker || c == ' ') && rest.chars().filter(|&c| c == marker).count() >= 3
+    rest.chars().all(|c| c == marker || c == ' ')
+        && rest.chars().filter(|&c| c == marker).count() >= 3
 }
 
 /// A fence opener: three or more backticks (no backtick in the info string) or tildes.

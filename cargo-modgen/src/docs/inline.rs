@@ -40,7 +40,11 @@ impl LinkDefinitions {
 }
 
 fn normalized_label(label: &str) -> String {
-    label.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 pub fn convert(text: &str, definitions: &LinkDefinitions, links: &dyn ResolveLink) -> String {
@@ -147,7 +151,10 @@ impl Inline<'_> {
             return Some((close + 1 - start, text[start..=close].to_string()));
         }
         let path = self.links.link(strip_code(label))?;
-        Some((close + 1 - start, link_to(&self.nested(label), label, &path)))
+        Some((
+            close + 1 - start,
+            link_to(&self.nested(label), label, &path),
+        ))
     }
 
     /// Link text, itself converted (a link cannot hold a link: inner brackets are escaped).
@@ -182,9 +189,13 @@ fn strip_code(label: &str) -> &str {
 /// does not resolve) rather than as a URL: only path characters.
 fn is_path_like(destination: &str) -> bool {
     !destination.is_empty()
-        && destination
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '<' | '>' | ',' | ' ' | '!' | '*' | '&' | ';' | '@' | '(' | ')'))
+        && destination.chars().all(|c| {
+            c.is_alphanumeric()
+                || matches!(
+                    c,
+                    ':' | '_' | '<' | '>' | ',' | ' ' | '!' | '*' | '&' | ';' | '@' | '(' | ')'
+                )
+        })
 }
 
 /// `\` and the ASCII punctuation it escapes, or `\` alone.

@@ -63,7 +63,11 @@ impl ProtoLinks {
                 links.insert(&full, &server, [rust.clone()]);
                 for method in &service.method {
                     let name = names::to_snake(method.name());
-                    links.insert(&format!("{full}.{}", method.name()), &server, [rust.clone(), name]);
+                    links.insert(
+                        &format!("{full}.{}", method.name()),
+                        &server,
+                        [rust.clone(), name],
+                    );
                 }
             }
         }
@@ -119,7 +123,10 @@ impl ProtoLinks {
                 Some(oneof) => self.insert(
                     &name,
                     &nested,
-                    [names::to_upper_camel(oneof.name()), names::to_upper_camel(field.name())],
+                    [
+                        names::to_upper_camel(oneof.name()),
+                        names::to_upper_camel(field.name()),
+                    ],
                 ),
                 None => self.insert(&name, module, [rust.clone(), names::to_snake(field.name())]),
             }
@@ -152,7 +159,11 @@ impl ProtoLinks {
             }
             numbers.push(value.number());
             let variant = names::enum_variant(&rust, value.name());
-            self.insert(&format!("{full}.{}", value.name()), module, [rust.clone(), variant.clone()]);
+            self.insert(
+                &format!("{full}.{}", value.name()),
+                module,
+                [rust.clone(), variant.clone()],
+            );
             let sibling = format!("{prefix}.{}", value.name());
             self.items.entry(sibling).or_insert_with(|| RustItem {
                 module: module.to_vec(),

@@ -67,7 +67,10 @@ pub fn comment_lines(text: &str) -> Vec<String> {
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
     }
-    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let first = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
     lines.drain(..first);
     lines
 }
@@ -95,12 +98,17 @@ fn normalized(comment: &[String]) -> Vec<String> {
     while lines.last().is_some_and(String::is_empty) {
         lines.pop();
     }
-    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(lines.len());
+    let first = lines
+        .iter()
+        .position(|l| !l.is_empty())
+        .unwrap_or(lines.len());
     lines.drain(..first);
     lines
 }
 
-const INVISIBLE: &[char] = &['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}'];
+const INVISIBLE: &[char] = &[
+    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}',
+];
 
 fn expand_tabs(line: &str) -> String {
     let mut out = String::with_capacity(line.len());

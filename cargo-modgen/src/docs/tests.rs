@@ -63,8 +63,12 @@ fn regex_classes_and_indexes_are_not_links() {
 #[test]
 fn markdown_links_and_link_definitions_are_kept() {
     assert_eq!(
-        convert("Read [the guide](https://example.com/guide) and [AIP-132].\n\n[AIP-132]: https://google.aip.dev/132"),
-        lines("Read [the guide](https://example.com/guide) and [AIP-132].\n\n[AIP-132]: https://google.aip.dev/132")
+        convert(
+            "Read [the guide](https://example.com/guide) and [AIP-132].\n\n[AIP-132]: https://google.aip.dev/132"
+        ),
+        lines(
+            "Read [the guide](https://example.com/guide) and [AIP-132].\n\n[AIP-132]: https://google.aip.dev/132"
+        )
     );
 }
 
@@ -158,7 +162,10 @@ fn a_lazy_quote_continuation_keeps_its_quote() {
 
 #[test]
 fn tabs_invisible_characters_and_a_shared_indent_are_normalized() {
-    assert_eq!(convert("Text\u{200B} here.\n-\tone"), lines("Text here.\n-   one"));
+    assert_eq!(
+        convert("Text\u{200B} here.\n-\tone"),
+        lines("Text here.\n-   one")
+    );
     assert_eq!(convert("   Indented\n   alike"), lines("Indented\nalike"));
 }
 

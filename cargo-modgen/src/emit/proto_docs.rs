@@ -40,8 +40,8 @@ pub fn mark(set: &mut FileDescriptorSet) -> MarkedComments {
             let lines = comment(location);
             location.leading_detached_comments.clear();
             location.trailing_comments = None;
-            location.leading_comments = (!lines.is_empty())
-                .then(|| format!(" {MARKER}{}", comments.len()));
+            location.leading_comments =
+                (!lines.is_empty()).then(|| format!(" {MARKER}{}", comments.len()));
             if !lines.is_empty() {
                 comments.push(Marked { lines, scope });
             }
@@ -75,7 +75,10 @@ impl MarkedComments {
         for line in code.lines() {
             let body = line.trim_start();
             let indent = line.len() - body.len();
-            if let Some(name) = body.strip_prefix("pub mod ").and_then(|r| r.strip_suffix(" {")) {
+            if let Some(name) = body
+                .strip_prefix("pub mod ")
+                .and_then(|r| r.strip_suffix(" {"))
+            {
                 modules.push(name.to_string());
                 open.push(indent);
             } else if body == "}" && open.last() == Some(&indent) {
@@ -130,15 +133,19 @@ fn element_name(file: &FileDescriptorProto, location: &[i32]) -> Option<String> 
     };
     let at = |list_len: usize, i: i32| (i >= 0 && (i as usize) < list_len).then_some(i as usize);
     match location {
-        [path::FILE_MESSAGE, i, rest @ ..] => {
-            message_element(&file.message_type[at(file.message_type.len(), *i)?], &package, rest)
-        }
+        [path::FILE_MESSAGE, i, rest @ ..] => message_element(
+            &file.message_type[at(file.message_type.len(), *i)?],
+            &package,
+            rest,
+        ),
         [path::FILE_ENUM, i, rest @ ..] => {
             let e = &file.enum_type[at(file.enum_type.len(), *i)?];
             let full = format!("{package}.{}", e.name());
             match rest {
                 [] => Some(full),
-                [path::ENUM_VALUE, v] => Some(format!("{full}.{}", e.value.get(*v as usize)?.name())),
+                [path::ENUM_VALUE, v] => {
+                    Some(format!("{full}.{}", e.value.get(*v as usize)?.name()))
+                }
                 _ => None,
             }
         }
