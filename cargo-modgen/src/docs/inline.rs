@@ -26,12 +26,26 @@ impl LinkDefinitions {
         Self::label(rest).is_some()
     }
 
+    /// The label of `[label]: destination "title"` (or of a footnote, `[^1]: text`). The
+    /// destination must look like a URL: `[DEPRECATED]: use Foo` is prose, and rustdoc
+    /// would try `use` as an intra-doc path.
     fn label(rest: &str) -> Option<&str> {
         let inner = rest.strip_prefix('[')?;
         let close = inner.find(']')?;
-        let after = inner[close + 1..].strip_prefix(':')?;
-        (close > 0 && !after.trim().is_empty() && !inner[..close].contains('['))
-            .then(|| &inner[..close])
+        let label = &inner[..close];
+        let after = inner[close + 1..].strip_prefix(':')?.trim();
+        if label.is_empty() || label.contains('[') || after.is_empty() {
+            return None;
+        }
+        if label.starts_with('^') {
+            return Some(label);
+        }
+        let mut words = after.splitn(2, char::is_whitespace);
+        let destination = words.next()?;
+        let title = words.next().map(str::trim_start);
+        let url_like = destination.contains(['/', ':', '.', '#']) || destination.starts_with('<');
+        let titled = title.is_none_or(|t| t.starts_with(['"', '\'', '(']));
+        (url_like && titled).then_some(label)
     }
 
     fn contains(&self, label: &str) -> bool {

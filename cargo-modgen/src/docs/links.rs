@@ -221,7 +221,8 @@ impl ResolveLink for Scoped<'_> {
 
 /// The intra-doc path to `item` from module `from` (both from the SDK's root): `super::`
 /// up to the modules they share, then down. Never `crate::`, so the links hold wherever
-/// the SDK's modules are mounted.
+/// the SDK's modules are mounted. Segments go without `r#`: rustdoc resolves link paths
+/// by name and does not accept raw identifiers (`Item::type`, not `Item::r#type`).
 pub fn relative_path(from: &[String], item: &RustItem) -> String {
     let shared = from
         .iter()
@@ -229,10 +230,74 @@ pub fn relative_path(from: &[String], item: &RustItem) -> String {
         .take_while(|(a, b)| a == b)
         .count();
     let ups = std::iter::repeat_n("super", from.len() - shared);
-    ups.chain(item.module[shared..].iter().map(String::as_str))
-        .chain(item.path.iter().map(String::as_str))
+    ups.chain(item.module[shared..].iter().map(|s| names::bare(s)))
+        .chain(item.path.iter().map(|s| names::bare(s)))
         .collect::<Vec<_>>()
         .join("::")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn a_path_goes_up_to_the_shared_module_then_down() {
+        let item = RustItem {
+            module: strings(&["proto", "pkg", "outer"]),
+            path: strings(&["Inner", "r#type"]),
+        };
+        assert_eq!(
+            relative_path(&strings(&["proto", "pkg", "outer"]), &item),
+            "Inner::type"
+        );
+        assert_eq!(
+            relative_path(&strings(&["proto", "pkg", "svc_server"]), &item),
+            "super::outer::Inner::type"
+        );
+        assert_eq!(
+            relative_path(&strings(&[TOP_LEVEL]), &item),
+            "super::proto::pkg::outer::Inner::type"
+        );
+    }
+
+    #[test]
+    fn names_resolve_from_the_innermost_scope_outwards() {
+        let mut links = ProtoLinks::default();
+        let at = |module: &[&str], path: &[&str]| RustItem {
+            module: strings(module),
+            path: strings(path),
+        };
+        links
+            .items
+            .insert(".pkg.Msg".into(), at(&["proto", "pkg"], &["Msg"]));
+        links.items.insert(
+            ".pkg.Outer.Msg".into(),
+            at(&["proto", "pkg", "outer"], &["Msg"]),
+        );
+        let outer_msg = links.resolve("Msg", ".pkg.Outer.field");
+        assert_eq!(
+            outer_msg.unwrap().module,
+            strings(&["proto", "pkg", "outer"])
+        );
+        assert_eq!(
+            links.resolve("Msg", ".pkg.Other").unwrap().module,
+            strings(&["proto", "pkg"])
+        );
+        assert_eq!(
+            links.resolve(".pkg.Msg", ".pkg.Outer").unwrap().module,
+            strings(&["proto", "pkg"])
+        );
+        assert_eq!(
+            links.resolve("pkg.Msg", ".pkg.Outer").unwrap().path,
+            strings(&["Msg"])
+        );
+        assert!(links.resolve("Missing", ".pkg.Outer").is_none());
+        assert!(links.resolve("a-z", ".pkg").is_none());
+    }
 }
 
 /// `pkg.Msg`, `.pkg.Msg.field`, `Msg`: dot-separated identifiers, optionally absolute.

@@ -73,6 +73,18 @@ fn markdown_links_and_link_definitions_are_kept() {
 }
 
 #[test]
+fn prose_that_looks_like_a_link_definition_is_text() {
+    assert_eq!(
+        convert("[DEPRECATED]: use Other instead."),
+        lines(r"\[DEPRECATED\]: use Other instead.")
+    );
+    assert_eq!(
+        convert("Range [key, range_end) and [^1].\n\n[^1]: A footnote."),
+        lines("Range \\[key, range_end) and [^1].\n\n[^1]: A footnote.")
+    );
+}
+
+#[test]
 fn an_inline_link_to_a_path_rustdoc_cannot_resolve_is_text() {
     assert_eq!(convert("[x](optional)"), lines(r"\[x\](optional)"));
     assert_eq!(convert("[the id](Msg.id)"), lines("[the id](Msg::id)"));
