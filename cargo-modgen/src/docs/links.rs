@@ -236,6 +236,16 @@ pub fn relative_path(from: &[String], item: &RustItem) -> String {
         .join("::")
 }
 
+/// `pkg.Msg`, `.pkg.Msg.field`, `Msg`: dot-separated identifiers, optionally absolute.
+fn is_proto_name(reference: &str) -> bool {
+    let name = reference.strip_prefix('.').unwrap_or(reference);
+    !name.is_empty()
+        && name.split('.').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,14 +308,4 @@ mod tests {
         assert!(links.resolve("Missing", ".pkg.Outer").is_none());
         assert!(links.resolve("a-z", ".pkg").is_none());
     }
-}
-
-/// `pkg.Msg`, `.pkg.Msg.field`, `Msg`: dot-separated identifiers, optionally absolute.
-fn is_proto_name(reference: &str) -> bool {
-    let name = reference.strip_prefix('.').unwrap_or(reference);
-    !name.is_empty()
-        && name.split('.').all(|part| {
-            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
