@@ -76,15 +76,8 @@ impl State {
     /// returns the index of the next unhandled line.
     fn line(&mut self, lines: &[String], i: usize, out: &mut Vec<Line>) -> usize {
         let line = &lines[i];
-        if let Some(fence) = &self.fence {
-            let rest = line.trim_start();
-            let closes = indent_of(line) < 4
-                && rest.chars().take_while(|&c| c == fence.marker).count() >= fence.length
-                && rest.trim_start_matches(fence.marker).trim().is_empty();
-            if closes {
-                self.fence = None;
-            }
-            out.push(Line::Verbatim(line.clone()));
+        if self.fence.is_some() {
+            self.fenced_line(line, out);
             return i + 1;
         }
         if line.is_empty() {
@@ -106,68 +99,90 @@ impl State {
             return self.code_block(lines, i, out);
         }
         let rest = &line[indent..];
-        let prefix_at = |column: usize| " ".repeat(column);
-        if fence_open(rest).is_some() || is_thematic_break(rest) || is_heading(rest) {
+        if let Some(marker) = list_marker(rest, self.in_paragraph && self.lists.is_empty()) {
+            self.list_item(line, indent, marker, out);
+        } else if !self.leaf_block(indent, rest, out) {
+            self.text(rest, out);
+        }
+        i + 1
+    }
+
+    /// A line inside a fence: as written; the fence closes on a run of its marker at
+    /// least as long as the one that opened it.
+    fn fenced_line(&mut self, line: &str, out: &mut Vec<Line>) {
+        let fence = self.fence.as_ref().expect("called inside a fence");
+        let rest = line.trim_start();
+        let closes = indent_of(line) < 4
+            && rest.chars().take_while(|&c| c == fence.marker).count() >= fence.length
+            && rest.trim_start_matches(fence.marker).trim().is_empty();
+        if closes {
+            self.fence = None;
+        }
+        out.push(Line::Verbatim(line.to_string()));
+    }
+
+    /// A fence opener, thematic break, link definition or heading: written at once (a
+    /// heading's text still gets inline conversion). `false` when `rest` is none of them.
+    fn leaf_block(&mut self, indent: usize, rest: &str, out: &mut Vec<Line>) -> bool {
+        let fence = fence_open(rest);
+        let heading = is_heading(rest);
+        let thematic_break = is_thematic_break(rest);
+        let definition = !self.in_paragraph && LinkDefinitions::is_definition(rest);
+        if !(fence.is_some() || heading || thematic_break || definition) {
+            return false;
+        }
+        if fence.is_some() || heading || thematic_break {
             // These end a paragraph, and any list item they are not indented into: they
             // are never lazy continuations.
             self.close_lists_beyond(indent);
         }
-        let base = self.base();
-        if let Some(fence) = fence_open(rest) {
+        let column = " ".repeat(self.base());
+        if let Some(fence) = fence {
             // At its own indent: moving it would shift the code lines under it.
-            out.push(Line::Verbatim(format!(
-                "{}{}",
-                prefix_at(indent),
-                fence_with_language(rest, &fence)
-            )));
+            let opener = fence_with_language(rest, &fence);
+            out.push(Line::Verbatim(format!("{}{opener}", " ".repeat(indent))));
             self.fence = Some(fence);
-            self.in_paragraph = false;
-            return i + 1;
-        }
-        if is_thematic_break(rest) || (!self.in_paragraph && LinkDefinitions::is_definition(rest)) {
-            out.push(Line::Verbatim(format!("{}{rest}", prefix_at(base))));
-            self.in_paragraph = false;
-            return i + 1;
-        }
-        if let Some(marker) = list_marker(rest, self.in_paragraph && self.lists.is_empty()) {
-            return self.list_item(line, indent, marker, i, out);
-        }
-        if is_heading(rest) {
+        } else if heading {
             out.push(Line::Text {
-                prefix: prefix_at(base),
+                prefix: column,
                 text: rest.to_string(),
                 starts: true,
             });
-            self.in_paragraph = false;
-            return i + 1;
-        }
-        if let Some(quoted) = rest.strip_prefix('>') {
-            let quoted = quoted.strip_prefix(' ').unwrap_or(quoted);
-            out.push(Line::Text {
-                prefix: format!("{}> ", prefix_at(base)),
-                text: quoted.to_string(),
-                starts: !(self.in_paragraph && self.in_quote),
-            });
-            self.in_paragraph = true;
-            self.in_quote = true;
-            return i + 1;
-        }
-        // Paragraph text. A continuation line goes to the column of the paragraph it
-        // continues (a lazy continuation in a quote gets its `>`), as clippy's
-        // `doc_lazy_continuation` and `doc_overindented_list_items` ask.
-        let quote = if self.in_paragraph && self.in_quote {
-            "> "
         } else {
-            ""
+            out.push(Line::Verbatim(format!("{column}{rest}")));
+        }
+        self.in_paragraph = false;
+        self.in_quote = false;
+        true
+    }
+
+    /// Paragraph or quote text. A continuation line goes to the column of the paragraph it
+    /// continues (a lazy continuation in a quote gets its `>`), as clippy's
+    /// `doc_lazy_continuation` and `doc_overindented_list_items` ask.
+    fn text(&mut self, rest: &str, out: &mut Vec<Line>) {
+        let column = " ".repeat(self.base());
+        let continues_quote = self.in_paragraph && self.in_quote;
+        let (prefix, text, quote) = match rest.strip_prefix('>') {
+            Some(quoted) => (
+                format!("{column}> "),
+                quoted.strip_prefix(' ').unwrap_or(quoted),
+                true,
+            ),
+            None if continues_quote => (format!("{column}> "), rest, true),
+            None => (column, rest, false),
+        };
+        let starts = if quote {
+            !continues_quote
+        } else {
+            !self.in_paragraph
         };
         out.push(Line::Text {
-            prefix: format!("{}{quote}", prefix_at(base)),
-            text: rest.to_string(),
-            starts: !self.in_paragraph,
+            prefix,
+            text: text.to_string(),
+            starts,
         });
-        self.in_quote = self.in_paragraph && self.in_quote;
         self.in_paragraph = true;
-        i + 1
+        self.in_quote = quote;
     }
 
     fn close_lists_beyond(&mut self, indent: usize) {
@@ -178,14 +193,7 @@ impl State {
 
     /// A list item: nested under the innermost item whose content column it reaches, put
     /// exactly at that column (or at 0 for a top-level item).
-    fn list_item(
-        &mut self,
-        line: &str,
-        indent: usize,
-        marker: Marker,
-        i: usize,
-        out: &mut Vec<Line>,
-    ) -> usize {
+    fn list_item(&mut self, line: &str, indent: usize, marker: Marker, out: &mut Vec<Line>) {
         self.close_lists_beyond(indent);
         let column = self.base();
         let after_marker = &line[indent + marker.width..];
@@ -210,7 +218,6 @@ impl State {
         });
         self.in_paragraph = true;
         self.in_quote = false;
-        i + 1
     }
 
     /// Lines indented past the code column (blank lines between them included), fenced as
