@@ -26,6 +26,8 @@ struct State {
     lists: Vec<Item>,
     in_paragraph: bool,
     in_quote: bool,
+    /// Indent, in the comment, of the first line of the paragraph being read.
+    paragraph_indent: usize,
     fence: Option<Fence>,
 }
 
@@ -93,16 +95,21 @@ impl State {
             self.close_lists_beyond(indent);
         }
         let code_indent = self.source_base() + 4;
-        // A paragraph continues through any indentation in CommonMark, but proto authors
-        // who indent an example under a sentence mean a block, so outside lists it is one.
-        if indent >= code_indent && (!self.in_paragraph || self.lists.is_empty()) {
-            return self.code_block(lines, i, out);
+        if !self.in_paragraph && indent >= code_indent {
+            return self.code_block(lines, i, code_indent, true, out);
         }
         let rest = &line[indent..];
         if let Some(marker) = list_marker(rest, self.in_paragraph && self.lists.is_empty()) {
             self.list_item(line, indent, marker, out);
-        } else if !self.leaf_block(indent, rest, out) {
-            self.text(rest, out);
+            return i + 1;
+        }
+        if fence_open(rest).is_none()
+            && let Some(end) = self.example_under_sentence(lines, i, out)
+        {
+            return end;
+        }
+        if !self.leaf_block(indent, rest, out) {
+            self.text(indent, rest, out);
         }
         i + 1
     }
@@ -159,7 +166,10 @@ impl State {
     /// Paragraph or quote text. A continuation line goes to the column of the paragraph it
     /// continues (a lazy continuation in a quote gets its `>`), as clippy's
     /// `doc_lazy_continuation` and `doc_overindented_list_items` ask.
-    fn text(&mut self, rest: &str, out: &mut Vec<Line>) {
+    fn text(&mut self, indent: usize, rest: &str, out: &mut Vec<Line>) {
+        if !self.in_paragraph {
+            self.paragraph_indent = indent;
+        }
         let column = " ".repeat(self.base());
         let continues_quote = self.in_paragraph && self.in_quote;
         let (prefix, text, quote) = match rest.strip_prefix('>') {
@@ -220,27 +230,65 @@ impl State {
         self.in_quote = false;
     }
 
-    /// Lines indented past the code column (blank lines between them included), fenced as
-    /// `text` at the current column with the code column's indent removed.
-    fn code_block(&mut self, lines: &[String], start: usize, out: &mut Vec<Line>) -> usize {
-        let base = self.base();
-        let code_indent = self.source_base() + 4;
-        let strip = code_indent;
+    /// A paragraph continues through any indentation in CommonMark, but proto authors
+    /// who indent lines under a sentence (`Example:`, `For instance, this path:`) mean
+    /// them as written, so outside lists and quotes such a run is a block. Not when each
+    /// line is just a code span: `Format:` then an indented `` `projects/{p}` `` reads
+    /// fine as text. Returns the index after the block.
+    fn example_under_sentence(
+        &mut self,
+        lines: &[String],
+        i: usize,
+        out: &mut Vec<Line>,
+    ) -> Option<usize> {
+        if !self.in_paragraph || !self.lists.is_empty() || self.in_quote {
+            return None;
+        }
+        let min_indent = self.paragraph_indent + 2;
+        let run = lines[i..]
+            .iter()
+            .take_while(|l| !l.is_empty() && indent_of(l) >= min_indent);
+        let mut run = run.peekable();
+        run.peek()?;
+        if run.all(|l| is_code_span_line(l.trim())) {
+            return None;
+        }
+        let strip = lines[i..]
+            .iter()
+            .take_while(|l| !l.is_empty() && indent_of(l) >= min_indent)
+            .map(|l| indent_of(l))
+            .min()?;
+        Some(self.code_block(lines, i, strip, false, out))
+    }
+
+    /// The lines from `start` indented at least `min_indent` (and blank lines between
+    /// them when `through_blanks`, as in an indented code block), fenced as `text` at the
+    /// current column with `min_indent` columns removed. Returns the index after them.
+    fn code_block(
+        &mut self,
+        lines: &[String],
+        start: usize,
+        min_indent: usize,
+        through_blanks: bool,
+        out: &mut Vec<Line>,
+    ) -> usize {
         let mut end = start;
-        while end < lines.len() && (lines[end].is_empty() || indent_of(&lines[end]) >= code_indent)
+        while end < lines.len()
+            && ((through_blanks && lines[end].is_empty())
+                || (!lines[end].is_empty() && indent_of(&lines[end]) >= min_indent))
         {
             end += 1;
         }
         while end > start && lines[end - 1].is_empty() {
             end -= 1;
         }
-        let column = " ".repeat(base);
+        let column = " ".repeat(self.base());
         out.push(Line::Verbatim(format!("{column}```text")));
         for line in &lines[start..end] {
             out.push(Line::Verbatim(if line.is_empty() {
                 String::new()
             } else {
-                format!("{column}{}", &line[strip..])
+                format!("{column}{}", &line[min_indent..])
             }));
         }
         out.push(Line::Verbatim(format!("{column}```")));
@@ -248,6 +296,15 @@ impl State {
         self.in_quote = false;
         end
     }
+}
+
+/// `` `text` `` alone on its line, perhaps with closing punctuation.
+fn is_code_span_line(line: &str) -> bool {
+    let line = line.trim_end_matches(['.', ',', ';', ':']);
+    line.len() >= 2
+        && line.starts_with('`')
+        && line.ends_with('`')
+        && !line[1..line.len() - 1].contains('`')
 }
 
 /// A list marker (`-`, `*`, `+`, `1.`, `1)`) followed by a space or the line's end.

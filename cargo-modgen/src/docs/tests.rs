@@ -123,6 +123,34 @@ fn an_example_indented_right_under_a_sentence_is_a_block_too() {
 }
 
 #[test]
+fn lines_indented_by_two_under_a_sentence_are_a_block() {
+    assert_eq!(
+        convert(
+            "For example, a file like:\n  message Foo {\n    string foo = 1;\n  }\nThen more text."
+        ),
+        lines(
+            "For example, a file like:\n```text\nmessage Foo {\n  string foo = 1;\n}\n```\nThen more text."
+        )
+    );
+}
+
+#[test]
+fn an_indented_list_under_a_sentence_stays_a_list() {
+    assert_eq!(
+        convert("Rules:\n  * one\n  * two"),
+        lines("Rules:\n* one\n* two")
+    );
+}
+
+#[test]
+fn an_indented_code_span_under_a_sentence_stays_text() {
+    assert_eq!(
+        convert("The name. Format:\n  `projects/{project}/items/{item}`."),
+        lines("The name. Format:\n`projects/{project}/items/{item}`.")
+    );
+}
+
+#[test]
 fn fences_without_a_language_or_with_a_rust_one_become_text() {
     assert_eq!(
         convert("```\nfoo [bar] <baz>\n```\n```rust\nlet x = 1;\n```\n```json\n{}\n```"),
