@@ -7,6 +7,7 @@
 pub mod baseline;
 pub mod breaking;
 pub mod check;
+pub mod docs;
 pub mod emit;
 pub mod error;
 pub mod fileset;

@@ -47,6 +47,19 @@ pub fn to_upper_camel(name: &str) -> String {
     sanitize(&name.to_upper_camel_case())
 }
 
+/// prost's enum variant name: the value's UpperCamel name without the enum's name in
+/// front (`Kind::KIND_SELF` → `Self_`), kept whole when what is left would not start a
+/// word (`prost_build::ident::strip_enum_prefix`). `enum_rust_name` is [`to_upper_camel`]'s.
+pub fn enum_variant(enum_rust_name: &str, value_name: &str) -> String {
+    let variant = to_upper_camel(value_name);
+    let stripped = variant.strip_prefix(enum_rust_name).unwrap_or(&variant);
+    if stripped.starts_with(char::is_uppercase) {
+        sanitize(stripped)
+    } else {
+        sanitize(&variant)
+    }
+}
+
 /// tonic-build's `naive_snake_case`, used for the `<service>_server` module name. It differs
 /// from heck on acronyms (`HTTPProxy` → `h_t_t_p_proxy`), so it is copied, not approximated.
 pub fn tonic_snake(name: &str) -> String {
@@ -213,6 +226,16 @@ mod tests {
         assert_eq!(to_upper_camel("Result"), "Result");
         assert_eq!(to_upper_camel("option"), "Option");
         assert_eq!(to_upper_camel("box"), "Box");
+    }
+
+    #[test]
+    fn enum_variants_drop_the_enum_name_like_prost() {
+        assert_eq!(enum_variant("Kind", "KIND_SELF"), "Self_");
+        assert_eq!(enum_variant("Kind", "KIND_TYPE"), "Type");
+        assert_eq!(enum_variant("ServingStatus", "SERVING"), "Serving");
+        // "Foo" is not a word prefix of "Foobar".
+        assert_eq!(enum_variant("Foo", "FOOBAR"), "Foobar");
+        assert_eq!(enum_variant("Color", "COLOR_2D"), "Color2d");
     }
 
     #[test]

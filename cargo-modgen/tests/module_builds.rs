@@ -1,55 +1,91 @@
-//! Slow (a cargo check of every generated crate): the SDK crate and the module crate of
-//! every corpus proto and of the stress proto (keywords, std names, recursion, several
-//! services, config, messages named `Box`, `Option`, `Vec`), generated into one temporary
-//! workspace, must pass `cargo clippy --all-targets -- -D warnings`. Shares this repository's target dir and
+//! Slow (a cargo clippy and a cargo doc of every generated crate): the SDK crate and the
+//! module crate of every corpus proto, of the stress proto (keywords, std names,
+//! recursion, several services, config, messages named `Box`, `Option`, `Vec`) and of the
+//! comments proto (every comment shape that once broke rustdoc or clippy, a large oneof
+//! variant), generated into one temporary workspace, must pass
+//! `cargo clippy --all-targets -- -D warnings` and `RUSTDOCFLAGS="-D warnings" cargo doc
+//! --no-deps`. One workspace, one cargo run per tool, this repository's target dir and
 //! `Cargo.lock`, so only the generated crates compile; `--offline` proves nothing else is
 //! needed.
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use modgen::{RuntimeDep, WorkspaceOptions};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
+/// The target dir this test runs under (so nested builds reuse its compiled
+/// dependencies), else the repository's.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(REPO).join("target"))
+}
+
+/// Every case's SDK and module crate as members of one workspace, written once per run.
+fn generated_workspace() -> &'static Path {
+    static WORKSPACE: OnceLock<PathBuf> = OnceLock::new();
+    WORKSPACE.get_or_init(|| {
+        // In the target dir, not a temp dir: the tests share it for the whole run and it
+        // is left for inspection when one fails. Rewritten from scratch every run.
+        let workspace = target_dir().join("modgen-tests/module-builds");
+        if workspace.exists() {
+            std::fs::remove_dir_all(&workspace).unwrap();
+        }
+        let runtime = Path::new(REPO).join("runtime-min").canonicalize().unwrap();
+        let options = WorkspaceOptions {
+            runtime: RuntimeDep::Path(runtime.display().to_string()),
+            cargo_workspace: false,
+            target_dir: "target".into(),
+        };
+        let mut members = Vec::new();
+        for case in common::CASES {
+            let model = case.model();
+            let files = modgen::generate_workspace(&model, &options)
+                .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+            modgen::write_fileset(&workspace.join(case.name), &files).unwrap();
+            members.push(format!("\"{}/{}\"", case.name, model.sdk.crate_name));
+            members.push(format!("\"{}/{}\"", case.name, model.module.name));
+        }
+        // The repository's dev profile, so its compiled dependencies are reused.
+        std::fs::write(
+            workspace.join("Cargo.toml"),
+            format!(
+                "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = false\n",
+                members.join(", ")
+            ),
+        )
+        .unwrap();
+        std::fs::copy(
+            Path::new(REPO).join("Cargo.lock"),
+            workspace.join("Cargo.lock"),
+        )
+        .unwrap();
+        workspace
+    })
+    .as_path()
+}
+
+/// `cargo doc` over the generated workspace, run once; its HTML is in `target/doc`.
+fn documented() -> &'static Output {
+    static DOC: OnceLock<Output> = OnceLock::new();
+    DOC.get_or_init(|| {
+        Command::new(env!("CARGO"))
+            .args(["doc", "--no-deps", "--offline"])
+            .current_dir(generated_workspace())
+            .env("CARGO_TARGET_DIR", target_dir())
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .output()
+            .unwrap()
+    })
+}
+
 #[test]
 fn every_generated_sdk_and_module_crate_is_clippy_clean() {
-    let workspace = tempfile::Builder::new()
-        .prefix("modgen-modules-")
-        .tempdir()
-        .unwrap();
-    let runtime = Path::new(REPO).join("runtime-min").canonicalize().unwrap();
-    let options = WorkspaceOptions {
-        runtime: RuntimeDep::Path(runtime.display().to_string()),
-        cargo_workspace: false,
-        target_dir: "target".into(),
-    };
-    let mut members = Vec::new();
-    for case in common::CASES {
-        let model = case.model();
-        let files = modgen::generate_workspace(&model, &options)
-            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        modgen::write_fileset(&workspace.path().join(case.name), &files).unwrap();
-        members.push(format!("\"{}/{}\"", case.name, model.sdk.crate_name));
-        members.push(format!("\"{}/{}\"", case.name, model.module.name));
-    }
-    // The repository's dev profile, so its compiled dependencies are reused.
-    std::fs::write(
-        workspace.path().join("Cargo.toml"),
-        format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\ndebug = false\n",
-            members.join(", ")
-        ),
-    )
-    .unwrap();
-    std::fs::copy(
-        Path::new(REPO).join("Cargo.lock"),
-        workspace.path().join("Cargo.lock"),
-    )
-    .unwrap();
-
     let output = Command::new(env!("CARGO"))
         .args([
             "clippy",
@@ -59,15 +95,70 @@ fn every_generated_sdk_and_module_crate_is_clippy_clean() {
             "-D",
             "warnings",
         ])
-        .current_dir(workspace.path())
-        .env("CARGO_TARGET_DIR", Path::new(REPO).join("target"))
+        .current_dir(generated_workspace())
+        .env("CARGO_TARGET_DIR", target_dir())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
         "clippy failed on the generated modules in {}:\n{stderr}",
-        workspace.keep().display()
+        generated_workspace().display()
+    );
+}
+
+#[test]
+fn every_generated_crate_documents_without_a_warning() {
+    let output = documented();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && !stderr.contains("warning"),
+        "cargo doc failed or warned on the generated modules in {}:\n{stderr}",
+        generated_workspace().display()
+    );
+}
+
+/// A page of the comments SDK's docs, after `cargo doc`.
+fn comments_sdk_page(page: &str) -> String {
+    assert!(documented().status.success(), "cargo doc failed");
+    let path = target_dir().join("doc/comments_sdk").join(page);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn a_proto_reference_in_a_comment_links_to_the_generated_item() {
+    // `// The [Item.name][] of the item to get.` on `GetItemRequest.name`.
+    let request = comments_sdk_page("proto/comments/v1/struct.GetItemRequest.html");
+    assert!(
+        request.contains(r#"<a href="struct.Item.html#structfield.name""#),
+        "no link to Item::name in:\n{request}"
+    );
+    // `// Gets one [Item][comments.v1.Item] ...` on the RPC, from the API trait's page.
+    let api = comments_sdk_page("api/trait.ItemsApi.html");
+    assert!(
+        api.contains(r#"<a href="../proto/comments/v1/struct.Item.html""#),
+        "no link to proto::comments::v1::Item in:\n{api}"
+    );
+    // `[google.api.HttpRule][]` names nothing generated: text, brackets and all.
+    let item = comments_sdk_page("proto/comments/v1/struct.Item.html");
+    assert!(
+        item.contains("[google.api.HttpRule][]"),
+        "unresolved reference not kept as text in:\n{item}"
+    );
+}
+
+#[test]
+fn a_non_rust_block_in_a_comment_renders_verbatim() {
+    let item = comments_sdk_page("proto/comments/v1/struct.Item.html");
+    let block = "item {\n  name: &quot;projects/p/items/i&quot;\n  labels { key: &quot;a&quot; value: &quot;b&quot; }\n}";
+    let pre = item
+        .split("<pre")
+        .skip(1)
+        .find(|pre| pre.contains(block))
+        .unwrap_or_else(|| panic!("no <pre> holding the example verbatim in:\n{item}"));
+    assert!(
+        !pre.split("</pre>").next().unwrap().contains("rust"),
+        "the example is rendered as Rust: <pre{pre}"
     );
 }
 
@@ -153,7 +244,7 @@ fn every_config_kind_loads_validates_and_prints_back() {
         let output = Command::new(env!("CARGO"))
             .args(args)
             .current_dir(root)
-            .env("CARGO_TARGET_DIR", Path::new(REPO).join("target"))
+            .env("CARGO_TARGET_DIR", target_dir())
             .output()
             .unwrap();
         assert!(
@@ -162,7 +253,7 @@ fn every_config_kind_loads_validates_and_prints_back() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let binary = Path::new(REPO).join("target/debug/modgen-config-kinds");
+    let binary = target_dir().join("debug/modgen-config-kinds");
     let run = |yaml: &str| {
         std::fs::write(root.join("config.yaml"), yaml).unwrap();
         let output = Command::new(&binary)

@@ -3,6 +3,7 @@
 mod deps;
 pub mod header;
 pub mod module;
+mod proto_docs;
 mod proto_types;
 mod rust;
 pub mod sdk;

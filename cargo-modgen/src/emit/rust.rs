@@ -16,18 +16,16 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
-/// `#[doc]` attributes for doc lines, sanitized the way prost sanitizes its own docs
-/// (URLs in angle brackets, stray brackets escaped), so rustdoc and clippy accept them.
+/// `#[doc]` attributes for rustdoc lines the model already converted
+/// ([`crate::docs::rustdoc`]); one attribute per line.
 pub fn docs(lines: &[String]) -> TokenStream {
-    let comments = prost_build::Comments {
-        leading: lines.to_vec(),
-        ..Default::default()
-    };
-    let mut rendered = String::new();
-    comments.append_with_indent(0, &mut rendered);
-    let attrs = rendered
-        .lines()
-        .map(|line| line.strip_prefix("///").unwrap_or(line).to_string());
+    let attrs = lines.iter().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
     quote! { #(#[doc = #attrs])* }
 }
 

@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
-use prost_types::{DescriptorProto, FileDescriptorProto};
+use prost_types::{DescriptorProto, FileDescriptorProto, FileDescriptorSet};
 
 use super::docs::{FileDocs, path};
-use super::{MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
+use super::{ErrorVariant, MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
+use crate::docs::{self, NoLinks, ProtoLinks, links};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::manifest::{Manifest, ServiceSelection, closest};
 use crate::names;
@@ -115,7 +116,7 @@ pub fn build(
             .entry(file.name())
             .or_insert_with(|| FileDocs::of(file));
     }
-    let services = selected
+    let mut services: Vec<Service> = selected
         .iter()
         .map(|(file, index, selection)| {
             service(
@@ -127,6 +128,16 @@ pub fn build(
                 &types,
                 &mut errors,
             )
+        })
+        .collect();
+
+    to_rustdoc(&mut services, &compiled.descriptor_set);
+    let error_variants = manifest
+        .error_variants
+        .iter()
+        .map(|variant| ErrorVariant {
+            docs: docs::rustdoc(&variant.docs, &NoLinks),
+            ..variant.clone()
         })
         .collect();
 
@@ -142,7 +153,7 @@ pub fn build(
         sdk: Sdk {
             crate_name: manifest.sdk_crate.clone(),
             error_type: manifest.error_type.clone(),
-            error_variants: manifest.error_variants.clone(),
+            error_variants,
         },
         services,
         protos: Protos {
@@ -151,6 +162,33 @@ pub fn build(
             opened_paths: compiled.opened_paths.clone(),
         },
     })
+}
+
+/// The services' and methods' proto comments as rustdoc, links resolved from a
+/// top-level module of the SDK (`api.rs`, `client.rs`), where their docs are emitted.
+fn to_rustdoc(services: &mut [Service], set: &FileDescriptorSet) {
+    let links = ProtoLinks::new(set, services);
+    let top_level = [links::TOP_LEVEL.to_string()];
+    let mut converted = Vec::new();
+    for service in services.iter() {
+        let scope = format!(".{}", service.full_name);
+        let service_docs = docs::rustdoc(&service.docs, &links.at(&scope, &top_level));
+        let method_docs: Vec<Vec<String>> = service
+            .methods
+            .iter()
+            .map(|method| {
+                let scope = format!("{scope}.{}", method.proto_name);
+                docs::rustdoc(&method.docs, &links.at(&scope, &top_level))
+            })
+            .collect();
+        converted.push((service_docs, method_docs));
+    }
+    for (service, (service_docs, method_docs)) in services.iter_mut().zip(converted) {
+        service.docs = service_docs;
+        for (method, docs) in service.methods.iter_mut().zip(method_docs) {
+            method.docs = docs;
+        }
+    }
 }
 
 fn service(

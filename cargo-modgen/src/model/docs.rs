@@ -37,22 +37,7 @@ fn comment_lines(location: &Location) -> Vec<String> {
         .as_deref()
         .or(location.trailing_comments.as_deref())
         .unwrap_or("");
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|line| {
-            line.strip_prefix(' ')
-                .unwrap_or(line)
-                .trim_end()
-                .to_string()
-        })
-        .collect();
-    while lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
-    }
-    while lines.first().is_some_and(|l| l.is_empty()) {
-        lines.remove(0);
-    }
-    lines
+    crate::docs::comment_lines(text)
 }
 
 /// Descriptor field numbers for source-info paths (descriptor.proto).

@@ -8,7 +8,7 @@ mod codes;
 mod config;
 mod docs;
 
-pub use build::build;
+pub use build::{build, package_module};
 pub use codes::GrpcCode;
 pub use config::{ConfigField, ConfigType, ConfigValue, parse_duration};
 
@@ -47,6 +47,7 @@ pub struct Sdk {
 pub struct ErrorVariant {
     pub name: String,
     pub code: GrpcCode,
+    /// rustdoc lines (the manifest's `doc` through [`crate::docs::rustdoc`]).
     pub docs: Vec<String>,
 }
 
@@ -87,6 +88,8 @@ pub struct Service {
     /// Prefix for per-service free items when the SDK has several services (`route_guide`);
     /// `None` when there is one service, so its items keep the short names.
     pub item_prefix: Option<String>,
+    /// The proto comment as rustdoc lines ([`crate::docs::rustdoc`]), links written for a
+    /// top-level module of the SDK.
     pub docs: Vec<String>,
     pub deprecated: bool,
     pub methods: Vec<Method>,
@@ -103,6 +106,7 @@ pub struct Method {
     pub input: MessageRef,
     pub output: MessageRef,
     pub streaming: Streaming,
+    /// As [`Service::docs`].
     pub docs: Vec<String>,
     pub deprecated: bool,
 }

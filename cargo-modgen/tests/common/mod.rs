@@ -1,5 +1,6 @@
 //! The protos every generator test runs on: each corpus proto with the manifest a module
-//! author would write for it, and the stress proto.
+//! author would write for it, the stress proto, and the comments proto (every comment
+//! shape that rustdoc or clippy once rejected).
 
 #![allow(dead_code)]
 
@@ -183,6 +184,18 @@ doc = "Upper bound on items per call."
 
 [runtime]
 heartbeat_interval = "2s"
+"#,
+    },
+    Case {
+        name: "comments",
+        base: concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/protos"),
+        manifest: r#"
+[module]
+name = "comments"
+
+[proto]
+files = ["comments/v1/comments.proto"]
+includes = ["."]
 "#,
     },
     Case {

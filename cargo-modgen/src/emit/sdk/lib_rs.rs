@@ -13,7 +13,14 @@ pub const DESCRIPTOR_FILE_PATH: &str = "src/file_descriptor_set.bin";
 /// Lints tonic's server traits trip when an RPC is named like a constructor or a
 /// conversion (`New`, `IntoList`, `FromText`): the trait method keeps the RPC's name and
 /// takes `&self`. Scoped to `proto`, where we cannot rename anything.
-const PROTO_ALLOWS: &[&str] = &["clippy::new_ret_no_self", "clippy::wrong_self_convention"];
+const PROTO_ALLOWS: &[&str] = &[
+    "clippy::new_ret_no_self",
+    "clippy::wrong_self_convention",
+    // A oneof holding a large message inline: prost's data layout, not ours to change.
+    // Boxing (prost's `boxed`) would make a variant's type depend on clippy's size
+    // threshold, so adding a field to a message could change the API; see ARCHITECTURE.md.
+    "clippy::large_enum_variant",
+];
 
 pub fn emit(model: &Model) -> TokenStream {
     let crate_doc = inner_doc(&format!(
