@@ -409,12 +409,18 @@ async fn resolve_and_list_name_their_bad_fields() {
         })
         .await
         .expect_err("nobody serves it");
-    let empty_module = client
+    let bad_module = client
         .list_instances(ListInstancesRequest {
-            module_name: String::new(),
+            module_name: "calc\n".into(),
         })
         .await
-        .expect_err("empty");
+        .expect_err("newline");
+    let spaced_service = client
+        .resolve_grpc_service(ResolveGrpcServiceRequest {
+            service_name: "calc.v1.Calc ".into(),
+        })
+        .await
+        .expect_err("trailing space");
 
     assert_eq!(empty_service.code(), Code::InvalidArgument);
     assert!(
@@ -428,11 +434,17 @@ async fn resolve_and_list_name_their_bad_fields() {
         "{}",
         unknown_service.message()
     );
-    assert_eq!(empty_module.code(), Code::InvalidArgument);
+    assert_eq!(bad_module.code(), Code::InvalidArgument);
     assert!(
-        empty_module.message().starts_with("module_name:"),
+        bad_module.message().starts_with("module_name:"),
         "{}",
-        empty_module.message()
+        bad_module.message()
+    );
+    assert_eq!(spaced_service.code(), Code::InvalidArgument);
+    assert!(
+        spaced_service.message().starts_with("service_name:"),
+        "{}",
+        spaced_service.message()
     );
     cancel.cancel();
 }
@@ -493,5 +505,39 @@ async fn modkit_shaped_registrations_are_accepted() {
         assert_eq!(resolved.endpoint_uri, uri);
         assert_eq!(resolved.instance_id, instance_id);
     }
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn list_with_an_empty_module_name_lists_every_module() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+    for (module, id, service) in [("b-mod", "i-2", "b.v1.Echo"), ("a-mod", "i-1", "a.v1.Echo")] {
+        client
+            .register_instance(RegisterInstanceRequest {
+                module_name: module.into(),
+                instance_id: id.into(),
+                grpc_services: vec![GrpcServiceEndpoint {
+                    service_name: service.into(),
+                    endpoint_uri: "http://127.0.0.1:4001".into(),
+                }],
+                version: "1".into(),
+            })
+            .await
+            .expect("registered");
+    }
+
+    let listed = client
+        .list_instances(ListInstancesRequest {
+            module_name: String::new(),
+        })
+        .await
+        .expect("listed")
+        .into_inner()
+        .instances;
+
+    let modules: Vec<&str> = listed.iter().map(|i| i.module_name.as_str()).collect();
+    assert_eq!(modules, ["a-mod", "b-mod"]);
+    assert_eq!(listed[1].grpc_services[0].service_name, "b.v1.Echo");
     cancel.cancel();
 }

@@ -51,6 +51,16 @@ pub(super) fn module_name(value: &str) -> Result<(), DirectoryError> {
     })
 }
 
+/// The module filter of ListInstances: empty means every module (`None`), anything else
+/// must be a module name.
+pub(super) fn module_filter(value: &str) -> Result<Option<&str>, DirectoryError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    module_name(value)?;
+    Ok(Some(value))
+}
+
 /// Any id made of letters, digits and `-_.:`: UUIDs (ModKit's choice), hostnames with a
 /// pid, and the like.
 pub(super) fn instance_id(value: &str) -> Result<(), DirectoryError> {

@@ -214,7 +214,8 @@ pub mod directory_service_client {
                 );
             self.inner.unary(req, path, codec).await
         }
-        /// The live instances of one module.
+        /// The live instances of one module; with an empty `module_name` (modgen), of every
+        /// module, ordered by module name, then instance id.
         pub async fn list_instances(
             &mut self,
             request: impl tonic::IntoRequest<super::ListInstancesRequest>,
@@ -351,7 +352,8 @@ pub mod directory_service_server {
             tonic::Response<super::ResolveGrpcServiceResponse>,
             tonic::Status,
         >;
-        /// The live instances of one module.
+        /// The live instances of one module; with an empty `module_name` (modgen), of every
+        /// module, ordered by module name, then instance id.
         async fn list_instances(
             &self,
             request: tonic::Request<super::ListInstancesRequest>,
