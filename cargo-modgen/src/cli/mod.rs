@@ -4,6 +4,7 @@
 pub mod call;
 mod dynamic_codec;
 pub mod generate;
+mod lookup;
 pub mod new;
 mod reflection;
 pub mod run;
@@ -41,7 +42,9 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct CallArgs {
-    /// `<package.Service>/<Method>`, e.g. `oop.calculator.v1.CalculatorService/Add`.
+    /// `<Service>/<Method>`, e.g. `oop.calculator.v1.CalculatorService/Add`; the service
+    /// may be shortened to its last segments (`CalculatorService/Add`) when exactly one
+    /// live service ends with them.
     pub target: String,
     /// The request as JSON (`-` reads it from stdin). Client-streaming and bidi methods
     /// take an array: one message per element.
