@@ -21,12 +21,30 @@ pub struct Unit {
 
 /// Every unit, longest first within a shared prefix (`ms` before `m`).
 pub const UNITS: &[Unit] = &[
-    Unit { suffix: "h", nanos: 3_600_000_000_000 },
-    Unit { suffix: "ms", nanos: 1_000_000 },
-    Unit { suffix: "m", nanos: 60_000_000_000 },
-    Unit { suffix: "s", nanos: 1_000_000_000 },
-    Unit { suffix: "us", nanos: 1_000 },
-    Unit { suffix: "ns", nanos: 1 },
+    Unit {
+        suffix: "h",
+        nanos: 3_600_000_000_000,
+    },
+    Unit {
+        suffix: "ms",
+        nanos: 1_000_000,
+    },
+    Unit {
+        suffix: "m",
+        nanos: 60_000_000_000,
+    },
+    Unit {
+        suffix: "s",
+        nanos: 1_000_000_000,
+    },
+    Unit {
+        suffix: "us",
+        nanos: 1_000,
+    },
+    Unit {
+        suffix: "ns",
+        nanos: 1,
+    },
 ];
 
 /// Units [`display`] may print, largest first: it never needs `m` or `h` (a minute
@@ -92,7 +110,11 @@ fn split_digits(text: &str) -> (&str, &str) {
 fn term_nanos(whole: &str, fraction: &str, unit_nanos: u128) -> Option<u128> {
     let scale = 10u128.checked_pow(u32::try_from(fraction.len()).ok()?)?;
     let number = |digits: &str| -> Option<u128> {
-        if digits.is_empty() { Some(0) } else { digits.parse().ok() }
+        if digits.is_empty() {
+            Some(0)
+        } else {
+            digits.parse().ok()
+        }
     };
     let whole_nanos = number(whole)?.checked_mul(unit_nanos)?;
     let fraction_nanos = number(fraction)?.checked_mul(unit_nanos)? / scale;
@@ -145,7 +167,9 @@ mod tests {
         assert!(parse("5").unwrap_err().contains("no unit"));
         assert!(parse("1m30").unwrap_err().contains("without a unit"));
         assert!(parse("5d").unwrap_err().contains("unknown unit `d`"));
-        for bad in ["", "s", ".s", ".5s", "5.s", "1.2.3s", " 5s", "5s ", "-5s", "+5s", "5 s"] {
+        for bad in [
+            "", "s", ".s", ".5s", "5.s", "1.2.3s", " 5s", "5s ", "-5s", "+5s", "5 s",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
         assert!(
@@ -174,9 +198,37 @@ mod tests {
     fn the_schema_pattern_accepts_exactly_what_parse_accepts() {
         let pattern = regex::Regex::new(&json_schema_pattern()).unwrap();
         let samples = [
-            "200ms", "5s", "1m30s", "1.5s", "0.1s", "2h", "250us", "7ns", "0s", "1h2m3s4ms5us6ns",
-            "10m", "5", "", "s", ".s", ".5s", "5.s", "1.2.3s", " 5s", "5s ", "-5s", "+5s",
-            "5 s", "5d", "5S", "5sec", "1m30", "1e3s", "٣s", "5mss", "5.5.5ms",
+            "200ms",
+            "5s",
+            "1m30s",
+            "1.5s",
+            "0.1s",
+            "2h",
+            "250us",
+            "7ns",
+            "0s",
+            "1h2m3s4ms5us6ns",
+            "10m",
+            "5",
+            "",
+            "s",
+            ".s",
+            ".5s",
+            "5.s",
+            "1.2.3s",
+            " 5s",
+            "5s ",
+            "-5s",
+            "+5s",
+            "5 s",
+            "5d",
+            "5S",
+            "5sec",
+            "1m30",
+            "1e3s",
+            "٣s",
+            "5mss",
+            "5.5.5ms",
         ];
         for sample in samples {
             assert_eq!(

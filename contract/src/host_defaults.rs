@@ -32,7 +32,10 @@ mod tests {
     #[test]
     fn the_default_ttl_covers_three_default_heartbeats() {
         assert_eq!(directory_ttl_for(HEARTBEAT_INTERVAL), DIRECTORY_TTL);
-        assert_eq!(directory_ttl_for(Duration::from_secs(10)), Duration::from_secs(30));
+        assert_eq!(
+            directory_ttl_for(Duration::from_secs(10)),
+            Duration::from_secs(30)
+        );
         assert_eq!(directory_ttl_for(Duration::from_millis(100)), DIRECTORY_TTL);
     }
 }

@@ -109,7 +109,9 @@ pub const LISTEN: Flag = Flag {
 pub const SHUTDOWN_TIMEOUT: Flag = Flag {
     long: "shutdown-timeout",
     short: None,
-    takes: Takes::Value { value_name: "DURATION" },
+    takes: Takes::Value {
+        value_name: "DURATION",
+    },
     default: Some("10s"),
     env: &[],
     doc: "Bound on letting in-flight calls finish at shutdown, e.g. `10s`, `500ms`.",
@@ -118,7 +120,9 @@ pub const SHUTDOWN_TIMEOUT: Flag = Flag {
 pub const HEARTBEAT_INTERVAL: Flag = Flag {
     long: "heartbeat-interval",
     short: None,
-    takes: Takes::Value { value_name: "DURATION" },
+    takes: Takes::Value {
+        value_name: "DURATION",
+    },
     default: None,
     env: &[env::HEARTBEAT_INTERVAL],
     doc: "Heartbeat interval, greater than zero (default: the module's manifest).",

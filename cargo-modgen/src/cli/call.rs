@@ -11,6 +11,7 @@ use tonic::Status;
 use tonic::client::Grpc;
 use tonic::transport::Channel;
 
+use modgen::model::GrpcCode;
 use modgen_runtime::client::{ClientOptions, connect};
 use modgen_runtime::context::CallContext;
 use modgen_runtime::directory::DirectoryClient;
@@ -268,31 +269,18 @@ fn print_message(out: &mut dyn std::io::Write, message: &DynamicMessage) -> Resu
 
 /// The canonical upper-case name of a gRPC code, as in the gRPC spec.
 pub fn code_name(code: tonic::Code) -> &'static str {
-    use tonic::Code::*;
-    match code {
-        Ok => "OK",
-        Cancelled => "CANCELLED",
-        Unknown => "UNKNOWN",
-        InvalidArgument => "INVALID_ARGUMENT",
-        DeadlineExceeded => "DEADLINE_EXCEEDED",
-        NotFound => "NOT_FOUND",
-        AlreadyExists => "ALREADY_EXISTS",
-        PermissionDenied => "PERMISSION_DENIED",
-        ResourceExhausted => "RESOURCE_EXHAUSTED",
-        FailedPrecondition => "FAILED_PRECONDITION",
-        Aborted => "ABORTED",
-        OutOfRange => "OUT_OF_RANGE",
-        Unimplemented => "UNIMPLEMENTED",
-        Internal => "INTERNAL",
-        Unavailable => "UNAVAILABLE",
-        DataLoss => "DATA_LOSS",
-        Unauthenticated => "UNAUTHENTICATED",
-    }
+    GrpcCode::from_number(code as i32).map_or("UNKNOWN", GrpcCode::name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_names_are_the_spec_names() {
+        assert_eq!(code_name(tonic::Code::InvalidArgument), "INVALID_ARGUMENT");
+        assert_eq!(code_name(tonic::Code::Unauthenticated), "UNAUTHENTICATED");
+    }
 
     #[test]
     fn target_splits_at_the_last_slash() {

@@ -123,7 +123,7 @@ fn run_call(args: CallArgs) -> Result<ExitCode, String> {
 }
 
 fn default_directory() -> Option<String> {
-    if let Some(endpoint) = ["MODGEN_DIRECTORY_ENDPOINT", "MODKIT_DIRECTORY_ENDPOINT"]
+    if let Some(endpoint) = modgen_contract::env::DIRECTORY_ENDPOINT_VARS
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
     {

@@ -80,7 +80,9 @@ mod tests {
     fn the_default_bind_is_the_shared_default() {
         assert_eq!(
             DEFAULT_BIND,
-            host_defaults::DIRECTORY_LISTEN.parse::<SocketAddr>().unwrap()
+            host_defaults::DIRECTORY_LISTEN
+                .parse::<SocketAddr>()
+                .unwrap()
         );
     }
     use super::*;
