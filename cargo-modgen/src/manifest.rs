@@ -19,7 +19,7 @@ use crate::names;
 pub(crate) use suggest::closest;
 
 /// The heartbeat interval when the manifest sets none (what ModKit modules use).
-pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(5);
+pub const DEFAULT_HEARTBEAT: Duration = modgen_contract::host_defaults::HEARTBEAT_INTERVAL;
 
 /// A value and where the manifest wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,7 +187,7 @@ impl Manifest {
 
         let heartbeat_interval = match &raw.runtime.heartbeat_interval {
             Some(text) => match crate::model::parse_duration(text.get_ref()) {
-                Some(d) if !d.is_zero() => d,
+                Ok(d) if !d.is_zero() => d,
                 _ => {
                     errors.push(
                         Error::new(

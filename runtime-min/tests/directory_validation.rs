@@ -157,6 +157,105 @@ async fn each_malformed_registration_names_its_field_with_the_right_code() {
             "grpc_services[0].endpoint_uri",
         ),
         (
+            "non-numeric port",
+            Box::new(endpoint("http://127.0.0.1:notaport")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "port above 65535",
+            Box::new(endpoint("http://127.0.0.1:70000")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "empty port",
+            Box::new(endpoint("http://127.0.0.1:")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "empty host",
+            Box::new(endpoint("http://:4001")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "host that is no host name",
+            Box::new(endpoint("http://calc..local:4001")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "endpoint too long",
+            Box::new(|r| {
+                r.grpc_services[0].endpoint_uri = format!("http://{}.local:1", "a".repeat(5000))
+            }),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "module with tab",
+            Box::new(|r| r.module_name = "calc\t".into()),
+            Code::InvalidArgument,
+            "module_name",
+        ),
+        (
+            "module too long",
+            Box::new(|r| r.module_name = "m".repeat(10_000)),
+            Code::InvalidArgument,
+            "module_name",
+        ),
+        (
+            "instance id with trailing space",
+            Box::new(|r| r.instance_id.push(' ')),
+            Code::InvalidArgument,
+            "instance_id",
+        ),
+        (
+            "version too long",
+            Box::new(|r| r.version = "1".repeat(10_000)),
+            Code::InvalidArgument,
+            "version",
+        ),
+        (
+            "service name with space",
+            Box::new(|r| r.grpc_services[0].service_name = "calc.v1. Calc".into()),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "service name segment starting with a digit",
+            Box::new(|r| r.grpc_services[0].service_name = "calc.1v.Calc".into()),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "service name with empty segment",
+            Box::new(|r| r.grpc_services[0].service_name = "calc..Calc".into()),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "service name too long",
+            Box::new(|r| r.grpc_services[0].service_name = format!("calc.{}", "C".repeat(10_000))),
+            Code::InvalidArgument,
+            "grpc_services[0].service_name",
+        ),
+        (
+            "too many services",
+            Box::new(|r| {
+                r.grpc_services = (0..1000)
+                    .map(|i| GrpcServiceEndpoint {
+                        service_name: format!("calc.v1.S{i}"),
+                        endpoint_uri: "http://127.0.0.1:4001".into(),
+                    })
+                    .collect()
+            }),
+            Code::InvalidArgument,
+            "grpc_services",
+        ),
+        (
             "second service malformed",
             Box::new(|r| {
                 r.grpc_services.push(GrpcServiceEndpoint {
@@ -310,12 +409,18 @@ async fn resolve_and_list_name_their_bad_fields() {
         })
         .await
         .expect_err("nobody serves it");
-    let empty_module = client
+    let bad_module = client
         .list_instances(ListInstancesRequest {
-            module_name: String::new(),
+            module_name: "calc\n".into(),
         })
         .await
-        .expect_err("empty");
+        .expect_err("newline");
+    let spaced_service = client
+        .resolve_grpc_service(ResolveGrpcServiceRequest {
+            service_name: "calc.v1.Calc ".into(),
+        })
+        .await
+        .expect_err("trailing space");
 
     assert_eq!(empty_service.code(), Code::InvalidArgument);
     assert!(
@@ -329,11 +434,110 @@ async fn resolve_and_list_name_their_bad_fields() {
         "{}",
         unknown_service.message()
     );
-    assert_eq!(empty_module.code(), Code::InvalidArgument);
+    assert_eq!(bad_module.code(), Code::InvalidArgument);
     assert!(
-        empty_module.message().starts_with("module_name:"),
+        bad_module.message().starts_with("module_name:"),
         "{}",
-        empty_module.message()
+        bad_module.message()
     );
+    assert_eq!(spaced_service.code(), Code::InvalidArgument);
+    assert!(
+        spaced_service.message().starts_with("service_name:"),
+        "{}",
+        spaced_service.message()
+    );
+    cancel.cancel();
+}
+
+/// What ModKit modules send (a UUIDv4 instance id, `http://127.0.0.1:PORT`), and the other
+/// shapes a real deployment uses, are accepted and resolvable.
+#[tokio::test]
+async fn modkit_shaped_registrations_are_accepted() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+    let cases = [
+        (
+            "calculator",
+            "calculator.v1.CalculatorService",
+            "http://127.0.0.1:50051",
+        ),
+        (
+            "calc_ipv6",
+            "oop.calculator.v1.CalculatorService",
+            "http://[::1]:65535",
+        ),
+        (
+            "calc-tls",
+            "calc.v1._Internal2",
+            "https://calc.svc.cluster.local",
+        ),
+        ("calc.edge", "Calculator", "http://localhost:1/"),
+    ];
+
+    for (module, service, uri) in cases {
+        let instance_id = uuid::Uuid::new_v4().to_string();
+        client
+            .register_instance(RegisterInstanceRequest {
+                module_name: module.into(),
+                instance_id: instance_id.clone(),
+                grpc_services: vec![GrpcServiceEndpoint {
+                    service_name: service.into(),
+                    endpoint_uri: uri.into(),
+                }],
+                version: "0.1.0".into(),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("{module} {uri}: {}", status.message()));
+        client
+            .heartbeat(HeartbeatRequest {
+                module_name: module.into(),
+                instance_id: instance_id.clone(),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("{module} heartbeat: {}", status.message()));
+        let resolved = client
+            .resolve_grpc_service(ResolveGrpcServiceRequest {
+                service_name: service.into(),
+            })
+            .await
+            .expect("resolvable")
+            .into_inner();
+        assert_eq!(resolved.endpoint_uri, uri);
+        assert_eq!(resolved.instance_id, instance_id);
+    }
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn list_with_an_empty_module_name_lists_every_module() {
+    let cancel = CancellationToken::new();
+    let mut client = start(&cancel).await;
+    for (module, id, service) in [("b-mod", "i-2", "b.v1.Echo"), ("a-mod", "i-1", "a.v1.Echo")] {
+        client
+            .register_instance(RegisterInstanceRequest {
+                module_name: module.into(),
+                instance_id: id.into(),
+                grpc_services: vec![GrpcServiceEndpoint {
+                    service_name: service.into(),
+                    endpoint_uri: "http://127.0.0.1:4001".into(),
+                }],
+                version: "1".into(),
+            })
+            .await
+            .expect("registered");
+    }
+
+    let listed = client
+        .list_instances(ListInstancesRequest {
+            module_name: String::new(),
+        })
+        .await
+        .expect("listed")
+        .into_inner()
+        .instances;
+
+    let modules: Vec<&str> = listed.iter().map(|i| i.module_name.as_str()).collect();
+    assert_eq!(modules, ["a-mod", "b-mod"]);
+    assert_eq!(listed[1].grpc_services[0].service_name, "b.v1.Echo");
     cancel.cancel();
 }

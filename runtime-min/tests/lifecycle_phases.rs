@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use modgen_runtime::lifecycle::{
-    BoxError, LifecycleError, Module, ReadySignal, run_module, spawn_module,
+    BoxError, LifecycleError, Module, ReadySignal, child_token, root_token, run_module,
+    spawn_module,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -190,4 +191,12 @@ async fn a_serve_that_finishes_by_itself_after_ready_ends_cleanly() {
     running.join().await.unwrap();
 
     assert_eq!(*log.lock().unwrap(), ["init", "serve", "stop"]);
+}
+
+/// (Not in `lifecycle_signals.rs`: that binary cancels the root token on purpose.)
+#[test]
+fn child_tokens_can_be_cancelled_without_touching_the_root() {
+    let child = child_token();
+    child.cancel();
+    assert!(!root_token().is_cancelled());
 }

@@ -5,18 +5,20 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use http::uri::PathAndQuery;
-use prost_reflect::{DynamicMessage, MethodDescriptor, SerializeOptions};
+use prost_reflect::{DynamicMessage, MethodDescriptor, SerializeOptions, ServiceDescriptor};
 use tokio_stream::StreamExt;
 use tonic::Status;
 use tonic::client::Grpc;
 use tonic::transport::Channel;
 
+use modgen::model::GrpcCode;
 use modgen_runtime::client::{ClientOptions, connect};
 use modgen_runtime::context::CallContext;
 use modgen_runtime::directory::DirectoryClient;
 
 use super::dynamic_codec::DynamicCodec;
-use super::reflection::descriptor_pool_for;
+use super::lookup;
+use super::reflection::{descriptor_pool_for, list_services};
 
 /// What `call` was asked to do, already parsed by the CLI.
 pub struct CallRequest {
@@ -62,33 +64,11 @@ impl From<Status> for CallError {
 /// Runs the call and writes each response to `out` as pretty JSON, one after another.
 pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<(), CallError> {
     let (service, method_name) = split_target(&request.target)?;
-    let endpoint = match &request.endpoint {
-        Some(endpoint) => endpoint.clone(),
+    let (service, endpoint) = match &request.endpoint {
+        Some(endpoint) => (service.to_owned(), endpoint.clone()),
         None => {
-            let directory = request.directory.as_deref().ok_or_else(|| {
-                CallError::Usage(
-                    "no directory to resolve through: pass --directory URI, set \
-                     MODGEN_DIRECTORY_ENDPOINT, or start the workspace with `cargo modgen run`"
-                        .to_owned(),
-                )
-            })?;
-            let client = DirectoryClient::connect(directory).await.map_err(|error| {
-                CallError::Usage(format!(
-                    "cannot reach the directory at {directory}: {error}"
-                ))
-            })?;
-            client.resolve(service).await.map_err(|status| {
-                if status.code() == tonic::Code::NotFound && !service.contains('.') {
-                    // The directory knows services by their fully qualified gRPC name.
-                    CallError::Usage(format!(
-                        "{}; services are registered by their full name, e.g. \
-                         package.v1.{service}",
-                        status.message()
-                    ))
-                } else {
-                    CallError::Remote(status)
-                }
-            })?
+            let resolved = through_directory(request.directory.as_deref(), service).await?;
+            (resolved.registered_name, resolved.endpoint)
         }
     };
     let options = ClientOptions::default();
@@ -96,12 +76,8 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
         .await
         .map_err(|error| CallError::Usage(format!("cannot connect to {endpoint}: {error}")))?;
 
-    let pool = descriptor_pool_for(channel.clone(), service)
-        .await
-        .map_err(|error| CallError::Usage(format!("{endpoint}: {error}")))?;
-    let service_descriptor = pool.get_service_by_name(service).ok_or_else(|| {
-        CallError::Usage(format!("{endpoint} does not describe service '{service}'"))
-    })?;
+    let service_descriptor = described_service(channel.clone(), &service, &endpoint).await?;
+    let service = service_descriptor.full_name();
     let method = service_descriptor
         .methods()
         .find(|method| method.name() == method_name)
@@ -119,6 +95,62 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
     let messages = parse_messages(&method, &request.json)?;
     let context = CallContext::new().with_timeout(request.timeout);
     invoke(channel, &method, messages, &context, out).await
+}
+
+async fn through_directory(
+    directory: Option<&str>,
+    service: &str,
+) -> Result<lookup::Resolved, CallError> {
+    let directory = directory.ok_or_else(|| {
+        CallError::Usage(
+            "no directory to resolve through: pass --directory URI, set \
+             MODGEN_DIRECTORY_ENDPOINT, or start the workspace with `cargo modgen run`"
+                .to_owned(),
+        )
+    })?;
+    let client = DirectoryClient::connect(directory).await.map_err(|error| {
+        CallError::Usage(format!(
+            "cannot reach the directory at {directory}: {error}"
+        ))
+    })?;
+    lookup::resolve(&client, service).await
+}
+
+/// The service as the module describes it. The name it was registered under is asked for
+/// first; when the module does not know that name (ModKit registers names that differ from
+/// its proto's), the one service it serves with the same last segment
+/// (`calculator.v1.CalculatorService` → `oop.calculator.v1.CalculatorService`).
+async fn described_service(
+    channel: Channel,
+    service: &str,
+    endpoint: &str,
+) -> Result<ServiceDescriptor, CallError> {
+    if let Ok(pool) = descriptor_pool_for(channel.clone(), service).await
+        && let Some(described) = pool.get_service_by_name(service)
+    {
+        return Ok(described);
+    }
+    let served = list_services(channel.clone())
+        .await
+        .map_err(|error| CallError::Usage(format!("{endpoint}: {error}")))?;
+    let alike: Vec<&String> = served
+        .iter()
+        .filter(|name| lookup::last_segment(name) == lookup::last_segment(service))
+        .collect();
+    let [proto_name] = alike.as_slice() else {
+        return Err(CallError::Usage(format!(
+            "{endpoint} does not describe service '{service}' (it serves: {})",
+            served.join(", ")
+        )));
+    };
+    let pool = descriptor_pool_for(channel, proto_name)
+        .await
+        .map_err(|error| CallError::Usage(format!("{endpoint}: {error}")))?;
+    pool.get_service_by_name(proto_name).ok_or_else(|| {
+        CallError::Usage(format!(
+            "{endpoint} does not describe service '{proto_name}'"
+        ))
+    })
 }
 
 fn split_target(target: &str) -> Result<(&str, &str), CallError> {
@@ -237,31 +269,18 @@ fn print_message(out: &mut dyn std::io::Write, message: &DynamicMessage) -> Resu
 
 /// The canonical upper-case name of a gRPC code, as in the gRPC spec.
 pub fn code_name(code: tonic::Code) -> &'static str {
-    use tonic::Code::*;
-    match code {
-        Ok => "OK",
-        Cancelled => "CANCELLED",
-        Unknown => "UNKNOWN",
-        InvalidArgument => "INVALID_ARGUMENT",
-        DeadlineExceeded => "DEADLINE_EXCEEDED",
-        NotFound => "NOT_FOUND",
-        AlreadyExists => "ALREADY_EXISTS",
-        PermissionDenied => "PERMISSION_DENIED",
-        ResourceExhausted => "RESOURCE_EXHAUSTED",
-        FailedPrecondition => "FAILED_PRECONDITION",
-        Aborted => "ABORTED",
-        OutOfRange => "OUT_OF_RANGE",
-        Unimplemented => "UNIMPLEMENTED",
-        Internal => "INTERNAL",
-        Unavailable => "UNAVAILABLE",
-        DataLoss => "DATA_LOSS",
-        Unauthenticated => "UNAUTHENTICATED",
-    }
+    GrpcCode::from_number(code as i32).map_or("UNKNOWN", GrpcCode::name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_names_are_the_spec_names() {
+        assert_eq!(code_name(tonic::Code::InvalidArgument), "INVALID_ARGUMENT");
+        assert_eq!(code_name(tonic::Code::Unauthenticated), "UNAUTHENTICATED");
+    }
 
     #[test]
     fn target_splits_at_the_last_slash() {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod compat;
 mod dynamic_codec;
 pub mod generate;
+mod lookup;
 pub mod new;
 mod reflection;
 pub mod run;
@@ -46,7 +47,9 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct CallArgs {
-    /// `<package.Service>/<Method>`, e.g. `oop.calculator.v1.CalculatorService/Add`.
+    /// `<Service>/<Method>`, e.g. `oop.calculator.v1.CalculatorService/Add`; the service
+    /// may be shortened to its last segments (`CalculatorService/Add`) when exactly one
+    /// live service ends with them.
     pub target: String,
     /// The request as JSON (`-` reads it from stdin). Client-streaming and bidi methods
     /// take an array: one message per element.
@@ -126,7 +129,7 @@ fn run_call(args: CallArgs) -> Result<ExitCode, String> {
 }
 
 fn default_directory() -> Option<String> {
-    if let Some(endpoint) = ["MODGEN_DIRECTORY_ENDPOINT", "MODKIT_DIRECTORY_ENDPOINT"]
+    if let Some(endpoint) = modgen_contract::env::DIRECTORY_ENDPOINT_VARS
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
     {

@@ -49,6 +49,24 @@ pub async fn descriptor_pool_for(
     Ok(pool)
 }
 
+/// The full names of the services the server offers (reflection's ListServices).
+pub async fn list_services(channel: Channel) -> Result<Vec<String>, String> {
+    let mut client = ServerReflectionClient::new(channel);
+    let reply = ask(&mut client, MessageRequest::ListServices(String::new())).await?;
+    match reply.message_response {
+        Some(MessageResponse::ListServicesResponse(response)) => Ok(response
+            .service
+            .into_iter()
+            .map(|service| service.name)
+            .collect()),
+        Some(MessageResponse::ErrorResponse(error)) => Err(format!(
+            "server reflection: {} (code {})",
+            error.error_message, error.error_code
+        )),
+        _ => Err("server reflection gave an unexpected answer".to_owned()),
+    }
+}
+
 async fn ask(
     client: &mut ServerReflectionClient<Channel>,
     request: MessageRequest,

@@ -135,9 +135,9 @@ fn convert(ty: &ConfigType, value: &toml::Value) -> Result<ConfigValue, String> 
         (ConfigType::F64, toml::Value::Integer(i)) => Ok(ConfigValue::Float(*i as f64)),
         (ConfigType::Bool, toml::Value::Boolean(b)) => Ok(ConfigValue::Bool(*b)),
         (ConfigType::String, toml::Value::String(s)) => Ok(ConfigValue::String(s.clone())),
-        (ConfigType::Duration, toml::Value::String(s)) => parse_duration(s)
-            .map(ConfigValue::Duration)
-            .ok_or_else(|| format!("`{s}` is not a duration like \"5s\" or \"250ms\"")),
+        (ConfigType::Duration, toml::Value::String(s)) => {
+            parse_duration(s).map(ConfigValue::Duration)
+        }
         (ConfigType::List(inner), toml::Value::Array(items)) => items
             .iter()
             .map(|item| convert(inner, item))

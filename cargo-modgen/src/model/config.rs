@@ -125,19 +125,10 @@ impl ConfigValue {
     }
 }
 
-/// Parses `"250ms"`, `"5s"`, `"1m"`, `"2h"` (one integer and one unit).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    match unit {
-        "ms" => Some(Duration::from_millis(number)),
-        "s" => Some(Duration::from_secs(number)),
-        "m" => number.checked_mul(60).map(Duration::from_secs),
-        "h" => number.checked_mul(3600).map(Duration::from_secs),
-        _ => None,
-    }
+/// A duration in the one grammar the runtime reads back (`250ms`, `5s`, `1m30s`, `1.5s`):
+/// `modgen_contract::duration`. The error says what is wrong with the text.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    modgen_contract::duration::parse(text)
 }
 
 #[cfg(test)]
@@ -155,12 +146,11 @@ mod tests {
     }
 
     #[test]
-    fn durations_need_a_unit() {
-        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_duration("5s"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
-        assert_eq!(parse_duration("5"), None);
-        assert_eq!(parse_duration("s"), None);
-        assert_eq!(parse_duration("5 weeks"), None);
+    fn durations_are_the_runtime_grammar() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("5").unwrap_err().contains("no unit"));
+        assert!(parse_duration("5 weeks").is_err());
     }
 }

@@ -174,6 +174,8 @@ impl DirectoryClient {
             .into_inner())
     }
 
+    /// The live instances of `module`; `""` lists every module's (a modgen directory;
+    /// ModKit's may answer with none).
     pub async fn list_instances(&self, module: &str) -> Result<Vec<InstanceInfo>, Status> {
         let request = timed(ListInstancesRequest {
             module_name: module.to_owned(),

@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use super::AuthMode;
 
-/// Where the directory listens unless told otherwise: loopback, a port the OS picks.
+use modgen_contract::host_defaults;
+
+/// Where the directory listens unless told otherwise: loopback, a port the OS picks
+/// (`host_defaults::DIRECTORY_LISTEN`; a test checks they agree).
 pub const DEFAULT_BIND: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 /// How often modules are expected to heartbeat.
-pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = host_defaults::HEARTBEAT_INTERVAL;
 /// How long an instance stays resolvable after its last sign of life: three missed
 /// heartbeats, so one lost or late heartbeat never evicts a healthy module.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(15);
+pub const DEFAULT_TTL: Duration = host_defaults::DIRECTORY_TTL;
 
 #[derive(Clone, Debug)]
 pub struct DirectoryConfig {
@@ -72,6 +75,16 @@ impl DirectoryConfig {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_default_bind_is_the_shared_default() {
+        assert_eq!(
+            DEFAULT_BIND,
+            host_defaults::DIRECTORY_LISTEN
+                .parse::<SocketAddr>()
+                .unwrap()
+        );
+    }
     use super::*;
 
     #[test]

@@ -184,14 +184,17 @@ impl Registry {
         })
     }
 
-    /// The live instances of `module`, ordered by instance id.
+    /// The live instances of `module`, ordered by instance id; an empty `module` lists
+    /// every module's, ordered by module, then instance id.
     pub async fn list_instances(
         &self,
         module: &str,
     ) -> Result<Vec<InstanceRecord>, DirectoryError> {
-        validate::module_name(module)?;
+        let mut records = match validate::module_filter(module)? {
+            Some(module) => self.store.list_module(module).await?,
+            None => self.store.list_all().await?,
+        };
         let now = Instant::now();
-        let mut records = self.store.list_module(module).await?;
         records.retain(|record| record.is_live(now));
         Ok(records)
     }

@@ -78,6 +78,9 @@ pub trait InstanceStore: Send + Sync + 'static {
     /// The instances of `module`, ordered by instance id.
     async fn list_module(&self, module: &str) -> Result<Vec<InstanceRecord>, StoreError>;
 
+    /// Every instance, ordered by module, then instance id.
+    async fn list_all(&self) -> Result<Vec<InstanceRecord>, StoreError>;
+
     /// The instances serving `service_name`, ordered by instance id (a stable order is
     /// what round-robin rotates over).
     async fn by_service(&self, service_name: &str) -> Result<Vec<ServiceBinding>, StoreError>;
@@ -198,6 +201,17 @@ impl InstanceStore for MemoryStore {
             .filter_map(|id| indexes.by_id.get(id))
             .cloned()
             .collect())
+    }
+
+    async fn list_all(&self) -> Result<Vec<InstanceRecord>, StoreError> {
+        let indexes = self.read();
+        let ids = indexes.by_module.values().flatten();
+        let mut records: Vec<InstanceRecord> = ids
+            .filter_map(|id| indexes.by_id.get(id))
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| (&a.module, &a.instance_id).cmp(&(&b.module, &b.instance_id)));
+        Ok(records)
     }
 
     async fn by_service(&self, service_name: &str) -> Result<Vec<ServiceBinding>, StoreError> {

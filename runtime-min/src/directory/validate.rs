@@ -9,6 +9,9 @@ use super::error::{DirectoryError, RESERVED_SERVICE_PREFIX};
 const MAX_NAME_LEN: usize = 128;
 const MAX_SERVICE_NAME_LEN: usize = 256;
 const MAX_URI_LEN: usize = 2048;
+/// DNS limits (RFC 1035): 253 characters in all, 63 per label.
+const MAX_HOST_LEN: usize = 253;
+const MAX_HOST_LABEL_LEN: usize = 63;
 const MAX_SERVICES: usize = 64;
 
 pub(super) fn registration(registration: &Registration) -> Result<(), DirectoryError> {
@@ -48,6 +51,16 @@ pub(super) fn module_name(value: &str) -> Result<(), DirectoryError> {
     })
 }
 
+/// The module filter of ListInstances: empty means every module (`None`), anything else
+/// must be a module name.
+pub(super) fn module_filter(value: &str) -> Result<Option<&str>, DirectoryError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    module_name(value)?;
+    Ok(Some(value))
+}
+
 /// Any id made of letters, digits and `-_.:`: UUIDs (ModKit's choice), hostnames with a
 /// pid, and the like.
 pub(super) fn instance_id(value: &str) -> Result<(), DirectoryError> {
@@ -56,16 +69,32 @@ pub(super) fn instance_id(value: &str) -> Result<(), DirectoryError> {
     })
 }
 
-/// A protobuf full name: dot-separated identifiers, not under the reserved prefix.
+/// A protobuf full name (`calculator.v1.Calculator`): dot-separated identifiers, each
+/// starting with a letter or `_`, not under the reserved prefix.
 pub(super) fn service_name(field: &str, value: &str) -> Result<(), DirectoryError> {
     identifier(field, value, MAX_SERVICE_NAME_LEN, |c| {
         c.is_ascii_alphanumeric() || c == '_' || c == '.'
     })?;
-    if value.split('.').any(str::is_empty) {
-        return Err(DirectoryError::invalid(
-            field,
-            format!("{} is not a dotted name (empty segment)", shown(value)),
-        ));
+    for segment in value.split('.') {
+        match segment.chars().next() {
+            None => {
+                return Err(DirectoryError::invalid(
+                    field,
+                    format!("{} is not a dotted name (empty segment)", shown(value)),
+                ));
+            }
+            Some(first) if first.is_ascii_digit() => {
+                return Err(DirectoryError::invalid(
+                    field,
+                    format!(
+                        "{} is not a protobuf full name: `{}` starts with a digit",
+                        shown(value),
+                        truncated(segment)
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     if value.starts_with(RESERVED_SERVICE_PREFIX) {
         return Err(DirectoryError::ReservedName {
@@ -92,7 +121,8 @@ fn version(value: &str) -> Result<(), DirectoryError> {
     Ok(())
 }
 
-/// `http(s)://host[:port]` with an optional trailing `/`: the form a channel connects to.
+/// Where a channel can connect to. Checked per scheme, so another transport (`unix:`
+/// sockets, say) is one more arm with its own rules, not a loosening of these.
 pub(super) fn endpoint_uri(field: &str, value: &str) -> Result<(), DirectoryError> {
     let invalid = |reason: String| DirectoryError::invalid(field, reason);
     if value.is_empty() {
@@ -105,39 +135,86 @@ pub(super) fn endpoint_uri(field: &str, value: &str) -> Result<(), DirectoryErro
         .parse()
         .map_err(|error| invalid(format!("{} is not a URI ({error})", shown(value))))?;
     match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(other) => {
-            return Err(invalid(format!(
-                "scheme must be http or https, got `{}`",
-                truncated(other)
-            )));
-        }
-        None => {
-            return Err(invalid(format!(
-                "{} has no scheme; expected http://host:port",
-                shown(value)
-            )));
-        }
+        Some("http" | "https") => tcp_endpoint(&uri, value).map_err(invalid),
+        Some(other) => Err(invalid(format!(
+            "scheme must be http or https, got `{}`",
+            truncated(other)
+        ))),
+        None => Err(invalid(format!(
+            "{} has no scheme; expected http://host:port",
+            shown(value)
+        ))),
     }
+}
+
+/// `http(s)://host[:port]` with an optional trailing `/`: a host name, an IPv4 address or
+/// a bracketed IPv6 address, and a port from 1 to 65535 when one is given.
+fn tcp_endpoint(uri: &http::Uri, value: &str) -> Result<(), String> {
     let Some(authority) = uri.authority() else {
-        return Err(invalid(format!("{} has no host", shown(value))));
+        return Err(format!("{} has no host", shown(value)));
     };
-    if authority.host().is_empty() {
-        return Err(invalid(format!("{} has no host", shown(value))));
-    }
     if authority.as_str().contains('@') {
-        return Err(invalid("must not carry user info".into()));
+        return Err("must not carry user info".into());
     }
-    if authority.port_u16() == Some(0) {
-        return Err(invalid("port 0 cannot be connected to".into()));
+    let host = authority.host();
+    if host.is_empty() {
+        return Err(format!("{} has no host", shown(value)));
+    }
+    host_name_or_address(host)?;
+    // `http::Uri` keeps whatever follows the host's `:` as text and only reads it as a
+    // number on demand, so `:notaport` and `:70000` parse; the port is checked here.
+    if let Some(port) = authority.as_str()[host.len()..].strip_prefix(':') {
+        port_number(port)?;
     }
     if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
-        return Err(invalid(format!(
+        return Err(format!(
             "{} must not have a path or query; expected http://host:port",
             shown(value)
-        )));
+        ));
     }
     Ok(())
+}
+
+fn host_name_or_address(host: &str) -> Result<(), String> {
+    if let Some(inner) = host.strip_prefix('[') {
+        let address = inner.strip_suffix(']').unwrap_or(inner);
+        return address
+            .parse::<std::net::Ipv6Addr>()
+            .map(drop)
+            .map_err(|_| format!("host {} is not an IPv6 address", shown(host)));
+    }
+    // A DNS name or an IPv4 address: labels of letters, digits and `-`.
+    let well_formed = host.len() <= MAX_HOST_LEN
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= MAX_HOST_LABEL_LEN
+                && !label.starts_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "host {} is not a host name or IP address",
+            shown(host)
+        ))
+    }
+}
+
+fn port_number(port: &str) -> Result<(), String> {
+    let number = if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) {
+        port.parse::<u32>().ok()
+    } else {
+        None
+    };
+    match number {
+        Some(1..=65535) => Ok(()),
+        Some(0) => Err("port 0 cannot be connected to".into()),
+        _ => Err(format!(
+            "port {} is not a number from 1 to 65535",
+            shown(port)
+        )),
+    }
 }
 
 fn identifier(
@@ -208,6 +285,8 @@ mod tests {
             "http://127.0.0.1:50051",
             "https://svc.local",
             "http://[::1]:8080/",
+            "http://[::1]:65535",
+            "http://my-host.example:1",
         ] {
             assert!(endpoint_uri("e", good).is_ok(), "{good}");
         }
@@ -217,6 +296,16 @@ mod tests {
             "ftp://host:21",
             "http://",
             "http://host:0",
+            "http://host:",
+            "http://host:notaport",
+            "http://host:70000",
+            "http://host:4294967297",
+            "http://host:+80",
+            "http://:80",
+            "http://[::1",
+            "http://[not-v6]:1",
+            "http://-bad.host:1",
+            "http://a..b:1",
             "http://host:1/path",
             "http://host:1?q=1",
             "http://user@host:1",
@@ -230,7 +319,17 @@ mod tests {
     fn service_names_are_dotted_and_not_reserved() {
         assert!(service_name("s", "calculator.v1.Calculator").is_ok());
         assert!(service_name("s", "Calculator").is_ok());
-        for bad in ["", ".a", "a..b", "a.", "a/b", "a-b"] {
+        assert!(service_name("s", "_private.v1._Svc2").is_ok());
+        for bad in [
+            "",
+            ".a",
+            "a..b",
+            "a.",
+            "a/b",
+            "a-b",
+            "1calc.v1.Calc",
+            "calc.2v.Calc",
+        ] {
             assert_eq!(field_of(service_name("s", bad)), "s", "{bad:?}");
         }
         assert!(matches!(

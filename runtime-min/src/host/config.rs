@@ -6,13 +6,16 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use modgen_contract::host_defaults;
+
+use crate::directory::config::{DEFAULT_BIND, DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_TTL};
 use crate::duration;
 
 /// Everything `modgen-host` needs to run: the embedded directory, the modules, and the
@@ -44,9 +47,9 @@ pub struct DirectorySettings {
 impl Default for DirectorySettings {
     fn default() -> Self {
         Self {
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            heartbeat_interval: Duration::from_secs(5),
-            ttl: Duration::from_secs(15),
+            listen: DEFAULT_BIND,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            ttl: DEFAULT_TTL,
             auth: DirectoryAuth::Token,
         }
     }
@@ -120,10 +123,10 @@ pub struct RestartPolicy {
 impl Default for RestartPolicy {
     fn default() -> Self {
         Self {
-            max_restarts: 5,
-            window: Duration::from_secs(60),
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(10),
+            max_restarts: host_defaults::MAX_RESTARTS,
+            window: host_defaults::RESTART_WINDOW,
+            initial_backoff: host_defaults::RESTART_INITIAL_BACKOFF,
+            max_backoff: host_defaults::RESTART_MAX_BACKOFF,
             on_give_up: OnGiveUp::Continue,
         }
     }
@@ -151,7 +154,7 @@ pub struct ShutdownPolicy {
 impl Default for ShutdownPolicy {
     fn default() -> Self {
         Self {
-            grace_period: Duration::from_secs(10),
+            grace_period: host_defaults::SHUTDOWN_GRACE_PERIOD,
         }
     }
 }

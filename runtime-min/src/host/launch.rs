@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use modgen_contract::env;
 use tokio::process::{Child, Command};
 
 use super::config::ModuleEntry;
@@ -48,18 +49,18 @@ impl Launch {
             .iter()
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
-        for key in ["MODGEN_DIRECTORY_ENDPOINT", "MODKIT_DIRECTORY_ENDPOINT"] {
+        for key in env::DIRECTORY_ENDPOINT_VARS {
             environment.push((key.to_owned(), run.directory_endpoint.clone()));
         }
-        for key in ["MODGEN_MODULE_CONFIG", "MODKIT_MODULE_CONFIG"] {
+        for key in env::MODULE_CONFIG_VARS {
             environment.push((key.to_owned(), module_config.clone()));
         }
         environment.push((
-            crate::oop::ENV_HEARTBEAT_INTERVAL.to_owned(),
+            env::HEARTBEAT_INTERVAL.to_owned(),
             crate::duration::display(run.heartbeat_interval),
         ));
         if let Some(token) = &run.directory_token {
-            environment.push(("MODGEN_DIRECTORY_TOKEN".to_owned(), token.clone()));
+            environment.push((env::DIRECTORY_TOKEN.to_owned(), token.clone()));
         }
 
         Self {
@@ -78,7 +79,7 @@ impl Launch {
             .args(&self.args)
             // A token in the host's own environment is not this run's (a later `envs`
             // sets it again when auth is on).
-            .env_remove("MODGEN_DIRECTORY_TOKEN")
+            .env_remove(env::DIRECTORY_TOKEN)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -6,45 +6,61 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use modgen_contract::env;
+use modgen_contract::module_cli::{self, Flag, Takes};
 
-pub const ENV_MODULE_CONFIG: &str = "MODGEN_MODULE_CONFIG";
-pub const ENV_MODKIT_MODULE_CONFIG: &str = "MODKIT_MODULE_CONFIG";
-pub const ENV_DIRECTORY_ENDPOINT: &str = "MODGEN_DIRECTORY_ENDPOINT";
-pub const ENV_MODKIT_DIRECTORY_ENDPOINT: &str = "MODKIT_DIRECTORY_ENDPOINT";
-pub const ENV_DIRECTORY_TOKEN: &str = "MODGEN_DIRECTORY_TOKEN";
-pub const ENV_INSTANCE_ID: &str = "MODGEN_INSTANCE_ID";
+pub const ENV_MODULE_CONFIG: &str = env::MODULE_CONFIG;
+pub const ENV_MODKIT_MODULE_CONFIG: &str = env::MODKIT_MODULE_CONFIG;
+pub const ENV_DIRECTORY_ENDPOINT: &str = env::DIRECTORY_ENDPOINT;
+pub const ENV_MODKIT_DIRECTORY_ENDPOINT: &str = env::MODKIT_DIRECTORY_ENDPOINT;
+pub const ENV_DIRECTORY_TOKEN: &str = env::DIRECTORY_TOKEN;
+pub const ENV_INSTANCE_ID: &str = env::INSTANCE_ID;
 /// Overrides the manifest's heartbeat interval, e.g. `1s`: a host whose directory runs
 /// with a shorter TTL than the default says so here.
-pub const ENV_HEARTBEAT_INTERVAL: &str = "MODGEN_HEARTBEAT_INTERVAL";
+pub const ENV_HEARTBEAT_INTERVAL: &str = env::HEARTBEAT_INTERVAL;
 
-#[derive(Debug, Parser)]
-#[command(about = "An out-of-process modgen module.")]
-struct Cli {
-    /// Config file (YAML or JSON): the config object itself, or `{config: {...}}`.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// More logging on stderr: -v debug, -vv trace (RUST_LOG, when set, wins).
-    #[arg(short, long, action = ArgAction::Count)]
-    verbose: u8,
-    /// Print the effective config as YAML and exit.
-    #[arg(long)]
-    print_config: bool,
-    /// Directory to register with [env: MODGEN_DIRECTORY_ENDPOINT, MODKIT_DIRECTORY_ENDPOINT].
-    #[arg(long, value_name = "URI")]
-    directory: Option<String>,
-    /// Instance id to register under [env: MODGEN_INSTANCE_ID; default: a new UUIDv4].
-    #[arg(long, value_name = "ID")]
-    instance_id: Option<String>,
-    /// Address to serve on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
-    listen: SocketAddr,
-    /// Bound on letting in-flight calls finish at shutdown, e.g. `10s`, `500ms`.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
-    shutdown_timeout: Duration,
-    /// Heartbeat interval [env: MODGEN_HEARTBEAT_INTERVAL; default: the module's manifest].
-    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
-    heartbeat_interval: Option<Duration>,
+/// The parser, built from `module_cli::FLAGS` (the table the generated `run` docs list
+/// too); each flag gets its value's type here.
+fn command() -> Command {
+    let typed = |flag: &Flag| {
+        let arg = arg(flag);
+        if *flag == module_cli::CONFIG {
+            arg.value_parser(value_parser!(PathBuf))
+        } else if *flag == module_cli::LISTEN {
+            arg.value_parser(value_parser!(SocketAddr))
+        } else if *flag == module_cli::SHUTDOWN_TIMEOUT {
+            arg.value_parser(parse_duration)
+        } else if *flag == module_cli::HEARTBEAT_INTERVAL {
+            arg.value_parser(parse_interval)
+        } else {
+            arg
+        }
+    };
+    Command::new("module")
+        .about("An out-of-process modgen module.")
+        .args(module_cli::FLAGS.iter().map(typed))
+}
+
+fn arg(flag: &Flag) -> Arg {
+    let mut arg = Arg::new(flag.long).long(flag.long).help(flag.help());
+    if let Some(short) = flag.short {
+        arg = arg.short(short);
+    }
+    match flag.takes {
+        Takes::Value { value_name } => arg = arg.value_name(value_name),
+        Takes::Switch => arg = arg.action(ArgAction::SetTrue),
+        Takes::Count => arg = arg.action(ArgAction::Count),
+    }
+    if let Some(default) = flag.default {
+        // `help()` already shows it, in the form the generated docs use.
+        arg = arg.default_value(default).hide_default_value(true);
+    }
+    arg
+}
+
+fn value<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, flag: &Flag) -> Option<T> {
+    matches.get_one::<T>(flag.long).cloned()
 }
 
 /// Everything the command line and the environment decided for one run.
@@ -84,29 +100,29 @@ impl Launch {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Cli::command()
+        let matches = command()
             .name(name)
             .version(version)
             .try_get_matches_from(args)?;
-        let cli = Cli::from_arg_matches(&matches)?;
         let present = |key: &str| env(key).filter(|value| !value.trim().is_empty());
-        let env_config = [ENV_MODULE_CONFIG, ENV_MODKIT_MODULE_CONFIG]
+        let first_present = |keys: &[&str]| keys.iter().find_map(|key| present(key));
+        let env_config = env::MODULE_CONFIG_VARS
             .into_iter()
             .find_map(|key| present(key).map(|json| (key, json)));
         Ok(Self {
-            config_file: cli.config,
+            config_file: value(&matches, &module_cli::CONFIG),
             env_config,
-            verbosity: cli.verbose,
-            print_config: cli.print_config,
-            directory: cli
-                .directory
-                .or_else(|| present(ENV_DIRECTORY_ENDPOINT))
-                .or_else(|| present(ENV_MODKIT_DIRECTORY_ENDPOINT)),
-            directory_token: present(ENV_DIRECTORY_TOKEN),
-            instance_id: cli.instance_id.or_else(|| present(ENV_INSTANCE_ID)),
-            listen: cli.listen,
-            shutdown_timeout: cli.shutdown_timeout,
-            heartbeat_interval: match cli.heartbeat_interval {
+            verbosity: matches.get_count(module_cli::VERBOSE.long),
+            print_config: matches.get_flag(module_cli::PRINT_CONFIG.long),
+            directory: value(&matches, &module_cli::DIRECTORY)
+                .or_else(|| first_present(module_cli::DIRECTORY.env)),
+            directory_token: present(env::DIRECTORY_TOKEN),
+            instance_id: value(&matches, &module_cli::INSTANCE_ID)
+                .or_else(|| first_present(module_cli::INSTANCE_ID.env)),
+            listen: value(&matches, &module_cli::LISTEN).expect("--listen has a default"),
+            shutdown_timeout: value(&matches, &module_cli::SHUTDOWN_TIMEOUT)
+                .expect("--shutdown-timeout has a default"),
+            heartbeat_interval: match value(&matches, &module_cli::HEARTBEAT_INTERVAL) {
                 Some(interval) => Some(interval),
                 None => env_duration(&present, ENV_HEARTBEAT_INTERVAL)?,
             },
@@ -128,7 +144,7 @@ fn env_duration(
 }
 
 fn usage_error(message: String) -> clap::Error {
-    Cli::command().error(clap::error::ErrorKind::ValueValidation, message)
+    command().error(clap::error::ErrorKind::ValueValidation, message)
 }
 
 /// A duration that must not be zero (a zero interval would spin).
@@ -139,7 +155,7 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// The runtime's one duration format (`500ms`, `10s`, `1m30s`), as in the host YAML.
+/// The one duration grammar (`500ms`, `10s`, `1m30s`), as in the host YAML.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::duration::parse(text)
 }
@@ -223,6 +239,22 @@ mod tests {
                 .to_string()
                 .contains("MODGEN_HEARTBEAT_INTERVAL")
         );
+    }
+
+    #[test]
+    fn the_parser_has_exactly_the_flags_of_the_shared_table() {
+        let parser = command();
+        let ids: Vec<&str> = parser
+            .get_arguments()
+            .map(|arg| arg.get_id().as_str())
+            .filter(|id| !matches!(*id, "help" | "version"))
+            .collect();
+        let table: Vec<&str> = module_cli::FLAGS.iter().map(|flag| flag.long).collect();
+        assert_eq!(ids, table);
+        let help = command().render_help().to_string();
+        for flag in module_cli::FLAGS {
+            assert!(help.contains(&format!("--{}", flag.long)), "{help}");
+        }
     }
 
     #[test]

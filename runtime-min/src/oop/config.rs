@@ -300,7 +300,7 @@ mod tests {
     }
 
     fn env_layer<C: ModuleConfig>(json: &str) -> Result<ConfigLayer, LoadError> {
-        ConfigLayer::from_env_json::<C>("MODGEN_MODULE_CONFIG", json)
+        ConfigLayer::from_env_json::<C>(modgen_contract::env::MODULE_CONFIG, json)
     }
 
     #[test]

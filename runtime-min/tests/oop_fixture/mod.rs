@@ -3,7 +3,7 @@
 //! The binary belongs to another workspace package, so cargo gives no `CARGO_BIN_EXE_`
 //! for it, and `cargo test -p modgen-runtime` does not build it. It is taken from the
 //! target directory this test binary lives in (same profile): as it is when it is newer
-//! than every source it is built from (the case after `cargo nextest run --workspace`),
+//! than every source it is built from (the case after `cargo test --workspace`),
 //! else after `cargo build -p modgen-echo-module` into that directory. The check matters:
 //! that build resolves features without the test-only ones, so it is a second, slow
 //! build of the whole stack. `MODGEN_ECHO_MODULE_BIN=<path>` names a binary instead.

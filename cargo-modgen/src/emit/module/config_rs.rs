@@ -184,14 +184,9 @@ pub(super) fn shown(value: &ConfigValue) -> String {
     }
 }
 
-/// `5s`, `250ms`: what the runtime's duration parser reads back.
+/// `5s`, `250ms`: the shared grammar's display, which the runtime's parser reads back.
 pub(super) fn duration_text(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        format!("{}s", millis / 1000)
-    } else {
-        format!("{millis}ms")
-    }
+    modgen_contract::duration::display(duration)
 }
 
 fn rust_type(ty: &ConfigType) -> TokenStream {
@@ -270,15 +265,30 @@ fn value_expr(value: &ConfigValue) -> Result<TokenStream, Error> {
     })
 }
 
-/// `Duration::from_secs(5)`, or `from_millis` when the value is not whole seconds.
+/// `Duration::from_secs(5)`, or the largest finer unit that holds the value exactly
+/// (`from_millis(250)`, `from_micros(1500)`, `from_nanos(7)`).
 pub(super) fn duration_expr(duration: Duration) -> TokenStream {
-    let millis = duration.as_millis();
-    if millis.is_multiple_of(1000) {
-        let secs = Literal::u64_unsuffixed((millis / 1000) as u64);
-        quote! { Duration::from_secs(#secs) }
+    let nanos = duration.as_nanos();
+    let (count, constructor) = if nanos.is_multiple_of(1_000_000_000) {
+        (nanos / 1_000_000_000, quote! { from_secs })
+    } else if nanos.is_multiple_of(1_000_000) {
+        (nanos / 1_000_000, quote! { from_millis })
+    } else if nanos.is_multiple_of(1_000) {
+        (nanos / 1_000, quote! { from_micros })
     } else {
-        let millis = Literal::u64_unsuffixed(millis as u64);
-        quote! { Duration::from_millis(#millis) }
+        (nanos, quote! { from_nanos })
+    };
+    match u64::try_from(count) {
+        Ok(count) => {
+            let count = Literal::u64_unsuffixed(count);
+            quote! { Duration::#constructor(#count) }
+        }
+        // Centuries with a sub-second part: too many units for a u64.
+        Err(_) => {
+            let secs = Literal::u64_unsuffixed(duration.as_secs());
+            let subsec = Literal::u32_unsuffixed(duration.subsec_nanos());
+            quote! { Duration::new(#secs, #subsec) }
+        }
     }
 }
 

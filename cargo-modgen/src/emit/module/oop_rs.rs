@@ -6,7 +6,9 @@ use quote::quote;
 
 use super::config_rs::duration_expr;
 use super::names::ModuleNames;
-use crate::emit::rust::{doc, ident};
+use modgen_contract::module_cli;
+
+use crate::emit::rust::{DOC_WIDTH, doc, ident};
 use crate::emit::sdk::service_name_const;
 use crate::model::Model;
 
@@ -72,6 +74,7 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
     let routes_doc = doc(&format!(
         "The gRPC routes of the module ({service_list}), every one served by `service`."
     ));
+    let run_doc = run_doc();
     let allow_deprecated = model
         .services
         .iter()
@@ -104,11 +107,7 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
             Routes::new(#first) #(.add_service(#rest))*
         }
 
-        /// Runs the module as its own process until SIGINT/SIGTERM: parses the command line
-        /// (`--config`, `-v`, `--print-config`, `--directory`, `--instance-id`, `--listen`),
-        /// loads and validates the config (a bad one exits with status 2, naming the key),
-        /// calls `build`, then serves [`routes`] with health and reflection, registered in
-        /// the directory when there is one.
+        #run_doc
         #allow_deprecated
         pub fn run<
             S: #(#traits)+*,
@@ -121,4 +120,39 @@ pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
             })
         }
     }
+}
+
+/// The docs of `run`: what it does, then every flag of the module command line from the
+/// table the runtime's parser is built from, so the two cannot drift.
+fn run_doc() -> TokenStream {
+    let intro = doc(
+        "Runs the module as its own process until SIGINT/SIGTERM: parses the command line \
+         (below), loads and validates the config (a bad one exits with status 2, naming the \
+         key), calls `build`, then serves [`routes`] with health and reflection, registered \
+         in the directory when there is one.\n\n\
+         The command line (`--help` shows the same):",
+    );
+    let items = module_cli::FLAGS
+        .iter()
+        .flat_map(|flag| list_item(&format!("`{}`: {}", flag.usage(), flag.help())));
+    quote! {
+        #intro
+        #[doc = ""]
+        #(#[doc = #items])*
+    }
+}
+
+/// ` - text`, wrapped to the doc width with continuation lines indented under the text.
+fn list_item(text: &str) -> Vec<String> {
+    let mut lines = vec![String::from(" -")];
+    for word in text.split_whitespace() {
+        let last = lines.last_mut().expect("one line at least");
+        if last.len() + 1 + word.len() > DOC_WIDTH && last.trim() != "-" {
+            lines.push(format!("   {word}"));
+        } else {
+            last.push(' ');
+            last.push_str(word);
+        }
+    }
+    lines
 }

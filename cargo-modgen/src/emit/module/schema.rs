@@ -9,9 +9,6 @@ use super::json::{Json, document_with_header};
 use super::names::ModuleNames;
 use crate::model::{ConfigField, ConfigType, ConfigValue, Model};
 
-/// The strings the runtime's duration parser reads (`250ms`, `5s`, `1m30s`, `1.5s`).
-const DURATION_PATTERN: &str = r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$";
-
 pub fn emit(model: &Model, names: &ModuleNames) -> String {
     let fields = &model.module.config;
     let properties = fields
@@ -103,7 +100,11 @@ fn type_entries(ty: &ConfigType) -> Vec<(String, Json)> {
         ConfigType::String => vec![("type".into(), Json::str("string"))],
         ConfigType::Duration => vec![
             ("type".into(), Json::str("string")),
-            ("pattern".into(), Json::str(DURATION_PATTERN)),
+            // The strings the runtime's duration parser reads (`250ms`, `5s`, `1m30s`).
+            (
+                "pattern".into(),
+                Json::str(modgen_contract::duration::json_schema_pattern()),
+            ),
         ],
         ConfigType::List(inner) => vec![
             ("type".into(), Json::str("array")),

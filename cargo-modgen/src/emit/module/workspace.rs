@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use modgen_contract::host_defaults;
+
 use super::config_rs::duration_text;
 use super::example_yaml;
 use super::names::ModuleNames;
@@ -85,14 +87,18 @@ fn host_yaml(model: &Model, names: &ModuleNames, options: &WorkspaceOptions) -> 
     let _ = writeln!(out);
     let _ = writeln!(out, "# The embedded directory the modules register with.");
     let _ = writeln!(out, "directory:");
-    let _ = writeln!(out, "  listen: 127.0.0.1:0");
+    let _ = writeln!(out, "  listen: {}", host_defaults::DIRECTORY_LISTEN);
     // Three missed heartbeats before eviction, and never below the host's own default.
-    let ttl = (model.module.heartbeat_interval * 3).max(std::time::Duration::from_secs(15));
+    let ttl = host_defaults::directory_ttl_for(model.module.heartbeat_interval);
     let _ = writeln!(out, "  ttl: {}", duration_text(ttl));
     let _ = writeln!(out);
     let _ = writeln!(out, "restart:");
-    let _ = writeln!(out, "  max_restarts: 5");
-    let _ = writeln!(out, "  initial_backoff: 200ms");
+    let _ = writeln!(out, "  max_restarts: {}", host_defaults::MAX_RESTARTS);
+    let _ = writeln!(
+        out,
+        "  initial_backoff: {}",
+        duration_text(host_defaults::RESTART_INITIAL_BACKOFF)
+    );
     out
 }
 

@@ -1,0 +1,23 @@
+//! Environment variable names a host sets for the modules it spawns and that a module
+//! (or `cargo modgen call`) reads. ModKit's names are read too, after modgen's.
+
+/// The module's config as JSON, `{"config": {...}}`, rendered by the host.
+pub const MODULE_CONFIG: &str = "MODGEN_MODULE_CONFIG";
+/// ModKit's name for [`MODULE_CONFIG`].
+pub const MODKIT_MODULE_CONFIG: &str = "MODKIT_MODULE_CONFIG";
+/// The directory to register with (`http://127.0.0.1:PORT`).
+pub const DIRECTORY_ENDPOINT: &str = "MODGEN_DIRECTORY_ENDPOINT";
+/// ModKit's name for [`DIRECTORY_ENDPOINT`].
+pub const MODKIT_DIRECTORY_ENDPOINT: &str = "MODKIT_DIRECTORY_ENDPOINT";
+/// The per-run token the directory asks for on register, deregister and heartbeat.
+pub const DIRECTORY_TOKEN: &str = "MODGEN_DIRECTORY_TOKEN";
+/// The instance id to register under (default: a new UUIDv4).
+pub const INSTANCE_ID: &str = "MODGEN_INSTANCE_ID";
+/// Overrides the manifest's heartbeat interval, e.g. `1s`: a host whose directory runs
+/// with a shorter TTL than the default says so here.
+pub const HEARTBEAT_INTERVAL: &str = "MODGEN_HEARTBEAT_INTERVAL";
+
+/// Where the directory endpoint is read from, in order of precedence.
+pub const DIRECTORY_ENDPOINT_VARS: [&str; 2] = [DIRECTORY_ENDPOINT, MODKIT_DIRECTORY_ENDPOINT];
+/// Where the module config is read from, in order of precedence.
+pub const MODULE_CONFIG_VARS: [&str; 2] = [MODULE_CONFIG, MODKIT_MODULE_CONFIG];
