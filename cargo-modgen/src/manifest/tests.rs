@@ -190,9 +190,17 @@ fn toml_syntax_error_is_located() {
 
 #[test]
 fn deny_breaking_is_off_unless_the_sdk_table_turns_it_on() {
-    assert!(!Manifest::parse(MINIMAL, "modgen.toml").unwrap().deny_breaking);
+    assert!(
+        !Manifest::parse(MINIMAL, "modgen.toml")
+            .unwrap()
+            .deny_breaking
+    );
     let strict = format!("{MINIMAL}[sdk]\ndeny_breaking = true\n");
-    assert!(Manifest::parse(&strict, "modgen.toml").unwrap().deny_breaking);
+    assert!(
+        Manifest::parse(&strict, "modgen.toml")
+            .unwrap()
+            .deny_breaking
+    );
 }
 
 #[test]
