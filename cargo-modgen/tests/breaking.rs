@@ -805,3 +805,18 @@ fn route_guide_edited_reports_each_edit_where_it_is() {
     );
     assert_eq!(report.bump, SemverBump::Major);
 }
+
+#[test]
+fn a_changed_json_name_breaks_json() {
+    let new = edited(
+        "string message = 1;",
+        "string message = 1 [json_name = \"text\"];",
+    );
+    assert_eq!(
+        lines(&report(GREETER, &new)),
+        [format!(
+            "{}: breaking: field `greeter.v1.HelloReply.message` JSON name changed from `message` to `text` (JSON)",
+            at(&new, "string message = 1")
+        )]
+    );
+}

@@ -144,7 +144,9 @@ impl Diff<'_> {
         (same, now): (&FieldDescriptorProto, &Message<'_>),
         at: Option<Location>,
     ) {
-        if field.name() == same.name() && field.json_name() != same.json_name() {
+        // protoc and protox always fill json_name; a set without it cannot tell.
+        let both_named = field.json_name.is_some() && same.json_name.is_some();
+        if field.name() == same.name() && both_named && field.json_name() != same.json_name() {
             self.push(
                 ChangeKind::FieldJsonNameChanged,
                 subject,
