@@ -107,11 +107,9 @@ impl Diff<'_> {
     }
 
     fn removed_field(&mut self, subject: &str, field: &FieldDescriptorProto, now: &Message<'_>) {
-        let at = now.location();
-        let number_kept = reserves_number(now.proto, field.number());
-        let name_kept = now.proto.reserved_name.iter().any(|n| n == field.name());
-        let number = field.number();
-        let name = field.name();
+        let (number, name) = (field.number(), field.name());
+        let number_kept = reserves_number(now.proto, number);
+        let name_kept = now.proto.reserved_name.iter().any(|n| n == name);
         let (kind, message) = match (number_kept, name_kept) {
             (true, true) => (
                 ChangeKind::FieldRemovedReserved,
@@ -119,21 +117,26 @@ impl Diff<'_> {
                     "field `{subject}` = {number} removed, its number and name reserved (wire and JSON compatible; the SDK type loses the field)"
                 ),
             ),
-            (number_kept, name_kept) => {
-                let missing = match (number_kept, name_kept) {
-                    (false, false) => format!("number {number} and name `{name}` are"),
-                    (false, true) => format!("number {number} is"),
-                    _ => format!("name `{name}` is"),
-                };
-                (
-                    ChangeKind::FieldRemoved,
-                    format!(
-                        "field `{subject}` = {number} removed and {missing} not reserved (wire and JSON: a later field may reuse them)"
-                    ),
-                )
-            }
+            (false, false) => (
+                ChangeKind::FieldRemoved,
+                format!(
+                    "field `{subject}` = {number} removed and number {number} and name `{name}` are not reserved (wire and JSON: a later field may reuse them)"
+                ),
+            ),
+            (false, true) => (
+                ChangeKind::FieldRemoved,
+                format!(
+                    "field `{subject}` = {number} removed and number {number} is not reserved (wire: a later field may reuse it)"
+                ),
+            ),
+            (true, false) => (
+                ChangeKind::FieldRemoved,
+                format!(
+                    "field `{subject}` = {number} removed and name `{name}` is not reserved (JSON: a later field may reuse it)"
+                ),
+            ),
         };
-        self.push(kind, subject, message, at);
+        self.push(kind, subject, message, now.location());
     }
 
     /// The same field (by number) in both sets: JSON name, cardinality, type, oneof.
@@ -144,7 +147,9 @@ impl Diff<'_> {
         (same, now): (&FieldDescriptorProto, &Message<'_>),
         at: Option<Location>,
     ) {
-        if field.name() == same.name() && field.json_name() != same.json_name() {
+        // protoc and protox always fill json_name; a set without it cannot tell.
+        let both_named = field.json_name.is_some() && same.json_name.is_some();
+        if field.name() == same.name() && both_named && field.json_name() != same.json_name() {
             self.push(
                 ChangeKind::FieldJsonNameChanged,
                 subject,

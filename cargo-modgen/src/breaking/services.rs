@@ -128,12 +128,16 @@ fn signature(rpc: &MethodDescriptorProto) -> (&str, &str, &'static str) {
     (rpc.input_type(), rpc.output_type(), streaming(rpc))
 }
 
-/// The same RPC signatures in the same order (names aside).
+/// The same RPC names and streaming kinds in the same order (message types aside: a
+/// package change renames them too).
 fn same_rpcs(a: &ServiceDescriptorProto, b: &ServiceDescriptorProto) -> bool {
-    a.method
-        .iter()
-        .map(signature)
-        .eq(b.method.iter().map(signature))
+    let rpcs = |s: &ServiceDescriptorProto| {
+        s.method
+            .iter()
+            .map(|m| (m.name().to_string(), streaming(m)))
+            .collect::<Vec<_>>()
+    };
+    rpcs(a) == rpcs(b)
 }
 
 fn find<'a>(

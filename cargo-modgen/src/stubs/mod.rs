@@ -87,13 +87,26 @@ pub enum Mode {
 /// The stubs `model`'s traits need in `sources` (the module crate's `src/**.rs`, without
 /// the generator's `src/generated/`).
 pub fn plan(model: &Model, sources: &[SourceFile], mode: Mode) -> StubPlan {
+    let traits: Vec<&str> = model.services.iter().map(|s| s.trait_name.as_str()).collect();
     let mut texts: BTreeMap<&Path, String> = sources
         .iter()
         .map(|file| (file.path.as_path(), file.text.clone()))
         .collect();
+    // Each file is parsed once, and again only after an edit: a module with many services
+    // would otherwise parse every file once per service.
+    let mut scans: BTreeMap<&Path, FileScan> = texts
+        .iter()
+        .map(|(path, text)| (*path, FileScan::of(path, text, &traits)))
+        .collect();
     let mut plan = StubPlan::default();
     for service in &model.services {
-        let outcome = plan_service(model, service, &mut texts, mode, &mut plan.removed);
+        let outcome = plan_service(model, service, &mut texts, &scans, mode, &mut plan.removed);
+        if let Outcome::Edited { path, .. } = &outcome {
+            let (path, text) = texts
+                .get_key_value(path.as_path())
+                .expect("an edited file is one of the sources");
+            scans.insert(path, FileScan::of(path, text, &traits));
+        }
         plan.services.push(ServiceStubs {
             trait_name: service.trait_name.clone(),
             outcome,
@@ -109,22 +122,18 @@ pub fn plan(model: &Model, sources: &[SourceFile], mode: Mode) -> StubPlan {
         .collect();
     plan
 }
-
 /// One trait against the files as edited so far (two traits may share a file).
 fn plan_service(
     model: &Model,
     service: &Service,
     texts: &mut BTreeMap<&Path, String>,
+    scans: &BTreeMap<&Path, FileScan>,
     mode: Mode,
     removed: &mut Vec<RemovedMethod>,
 ) -> Outcome {
-    let files: Vec<ParsedFile> = texts
-        .iter()
-        .map(|(path, text)| ParsedFile::parse(path, text))
-        .collect();
-    let sites: Vec<ImplSite> = files
-        .iter()
-        .flat_map(|file| file.impls_of(&service.trait_name))
+    let sites: Vec<&ImplSite> = scans
+        .values()
+        .flat_map(|scan| scan.sites_of(&service.trait_name))
         .collect();
     for site in &sites {
         removed.extend(removed_methods(service, site));
@@ -150,7 +159,7 @@ fn plan_service(
     let printed = |reason: String| printed(model, service, &missing, reason);
     let site = match sites.as_slice() {
         [site] => site,
-        [] => return printed(not_found_reason(&service.trait_name, &files)),
+        [] => return printed(not_found_reason(&service.trait_name, scans)),
         several => {
             let places: Vec<String> = several
                 .iter()
@@ -184,6 +193,31 @@ fn plan_service(
             "the impl at {} was not edited: {why}",
             site.location
         )),
+    }
+}
+
+/// One parse of a file: the impls of each of the model's traits in it, or why it does not
+/// parse.
+struct FileScan {
+    sites: BTreeMap<String, Vec<ImplSite>>,
+    failure: Option<find::ParseFailure>,
+}
+
+impl FileScan {
+    fn of(path: &Path, text: &str, traits: &[&str]) -> Self {
+        let parsed = ParsedFile::parse(path, text);
+        let sites = traits
+            .iter()
+            .map(|name| (name.to_string(), parsed.impls_of(name)))
+            .collect();
+        FileScan {
+            sites,
+            failure: parsed.syntax.err(),
+        }
+    }
+
+    fn sites_of(&self, trait_name: &str) -> &[ImplSite] {
+        self.sites.get(trait_name).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -270,10 +304,10 @@ fn removed_methods(service: &Service, site: &ImplSite) -> Vec<RemovedMethod> {
         .collect()
 }
 
-fn not_found_reason(trait_name: &str, files: &[ParsedFile]) -> String {
-    let broken: Vec<String> = files
-        .iter()
-        .filter_map(|file| file.syntax.as_ref().err())
+fn not_found_reason(trait_name: &str, scans: &BTreeMap<&Path, FileScan>) -> String {
+    let broken: Vec<String> = scans
+        .values()
+        .filter_map(|scan| scan.failure.as_ref())
         .map(|failure| format!("{}: {}", failure.location, failure.message))
         .collect();
     if broken.is_empty() {
