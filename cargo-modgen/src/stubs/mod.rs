@@ -87,7 +87,11 @@ pub enum Mode {
 /// The stubs `model`'s traits need in `sources` (the module crate's `src/**.rs`, without
 /// the generator's `src/generated/`).
 pub fn plan(model: &Model, sources: &[SourceFile], mode: Mode) -> StubPlan {
-    let traits: Vec<&str> = model.services.iter().map(|s| s.trait_name.as_str()).collect();
+    let traits: Vec<&str> = model
+        .services
+        .iter()
+        .map(|s| s.trait_name.as_str())
+        .collect();
     let mut texts: BTreeMap<&Path, String> = sources
         .iter()
         .map(|file| (file.path.as_path(), file.text.clone()))
