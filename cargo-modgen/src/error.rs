@@ -61,6 +61,10 @@ pub enum ErrorKind {
     NameCollision,
     /// prost/tonic code generation failed.
     Codegen,
+    /// A shell could not place its output (a build script's `OUT_DIR` unset or unwritable).
+    Output,
+    /// A proc-macro's arguments are malformed (unknown option, wrong value type).
+    MacroArgument,
 }
 
 /// One problem, with where it is when that is known.

@@ -4,9 +4,11 @@
 //! and returns a checked [`Model`]; [`generate_sdk`] is a pure function of it. Shells (the
 //! CLI, build scripts, the proc-macro) render [`Errors`] their own way.
 
+pub mod build;
 pub mod check;
 pub mod emit;
 pub mod error;
+pub mod expand;
 pub mod fileset;
 pub mod manifest;
 pub mod model;
@@ -29,8 +31,15 @@ pub use write::{WriteReport, write_fileset};
 /// model. Paths in the manifest are relative to its directory; errors name the manifest
 /// as `manifest_path` is written.
 pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
+    load_in(Path::new(""), manifest_path)
+}
+
+/// [`load`] with `manifest_path` relative to `root` rather than the working directory (the
+/// proc-macro passes the calling crate's `CARGO_MANIFEST_DIR`). Messages show every path
+/// relative to `root`, as the user wrote it.
+pub fn load_in(root: &Path, manifest_path: &Path) -> Result<Model, Errors> {
     let shown = manifest_path.display().to_string();
-    let text = std::fs::read_to_string(manifest_path).map_err(|e| {
+    let text = std::fs::read_to_string(root.join(manifest_path)).map_err(|e| {
         Error::new(
             ErrorKind::ManifestIo,
             format!("cannot read the manifest: {e}"),
@@ -38,25 +47,43 @@ pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
         .in_file(&shown)
     })?;
     let manifest = Manifest::parse(&text, &shown)?;
-    let base_dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let manifest_dir = manifest_path.parent().unwrap_or(Path::new(""));
     let name = manifest_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(shown);
-    load_manifest(&manifest, base_dir, &name)
+    let compiled = proto::compile_manifest(&manifest, root, manifest_dir)?;
+    build_model(&manifest, &compiled, &name)
 }
 
-/// [`load`] for a manifest already parsed (tests, the proc-macro): compiles the protos
-/// relative to `base_dir`. `manifest_name` is how generated headers name the manifest.
+/// [`load`] for a manifest already parsed (tests, `new`): compiles the protos relative to
+/// `base_dir`. `manifest_name` is how generated headers name the manifest.
 pub fn load_manifest(
     manifest: &Manifest,
     base_dir: &Path,
     manifest_name: &str,
 ) -> Result<Model, Errors> {
-    let compiled = proto::compile(manifest, base_dir)?;
-    let model = model::build(manifest, &compiled, manifest_name)?;
+    let compiled = proto::compile_manifest(manifest, Path::new(""), base_dir)?;
+    build_model(manifest, &compiled, manifest_name)
+}
+
+/// The checked model of protos already compiled (by [`proto::compile`] or the above).
+pub fn build_model(
+    manifest: &Manifest,
+    compiled: &proto::Compiled,
+    manifest_name: &str,
+) -> Result<Model, Errors> {
+    let model = model::build(manifest, compiled, manifest_name)?;
     check::check(&model, manifest)?;
     Ok(model)
+}
+
+/// The SDK as one token stream: the root's items with every module inline (`pub mod api
+/// { … }`), paths relative to the SDK root, no inner attribute at the top. What the
+/// proc-macro expands to and the build-script helper prints into `OUT_DIR`; the same
+/// tokens [`generate_sdk`] spreads over files.
+pub fn sdk_tokens(model: &Model) -> Result<proc_macro2::TokenStream, Errors> {
+    emit::sdk::tokens(model)
 }
 
 /// The SDK crate for `model`: every file, paths relative to the crate's root.
@@ -64,7 +91,7 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
     emit::sdk::generate(model, options)
 }
 
-pub use emit::module::{WorkspaceOptions, generate_module};
+pub use emit::module::{WorkspaceOptions, generate_module, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate
 /// under `<module name>/`, and `new`'s scaffolding, each file with its owner; paths

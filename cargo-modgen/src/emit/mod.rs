@@ -4,7 +4,7 @@ mod deps;
 pub mod header;
 pub mod module;
 mod proto_types;
-mod rust;
+pub(crate) mod rust;
 pub mod sdk;
 pub(crate) mod toml;
 
