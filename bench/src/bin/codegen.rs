@@ -69,14 +69,14 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// One input: a manifest on disk, and the proto file + include root raw generation gets.
-struct Input {
-    name: &'static str,
-    manifest: PathBuf,
-    proto: PathBuf,
+pub(crate) struct Input {
+    pub(crate) name: &'static str,
+    pub(crate) manifest: PathBuf,
+    pub(crate) proto: PathBuf,
     include: PathBuf,
 }
 
-fn calculator(dir: &Path) -> std::io::Result<Input> {
+pub(crate) fn calculator(dir: &Path) -> std::io::Result<Input> {
     let root = dir.join("calculator");
     let proto_dir = root.join("proto/oop/calculator/v1");
     std::fs::create_dir_all(&proto_dir)?;
@@ -117,7 +117,7 @@ code = "OUT_OF_RANGE"
     })
 }
 
-fn synthetic(dir: &Path) -> std::io::Result<Input> {
+pub(crate) fn synthetic(dir: &Path) -> std::io::Result<Input> {
     let root = dir.join("synthetic");
     let proto_dir = root.join("proto/synthetic/v1");
     std::fs::create_dir_all(&proto_dir)?;
@@ -319,7 +319,7 @@ fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
     for i in 0..warmup + iterations {
         let t0 = Instant::now();
         let manifest = modgen::Manifest::parse(&text, "modgen.toml").unwrap();
-        let compiled = modgen::proto::compile(&manifest, base).unwrap();
+        let compiled = modgen::proto::compile_manifest(&manifest, Path::new(""), base).unwrap();
         let t1 = Instant::now();
         let model = modgen::model::build(&manifest, &compiled, "modgen.toml").unwrap();
         let t2 = Instant::now();
