@@ -35,7 +35,10 @@ fn touching_an_imported_proto_rebuilds_and_an_unrelated_file_does_not() {
     let first = build(root);
     assert!(first.contains("Compiling rebuild-probe"), "{first}");
     let again = build(root);
-    assert!(again.contains("Fresh rebuild-probe"), "a no-op build rebuilt:\n{again}");
+    assert!(
+        again.contains("Fresh rebuild-probe"),
+        "a no-op build rebuilt:\n{again}"
+    );
 
     touch(&root.join("proto/unrelated.proto"));
     touch(&root.join("proto/README.txt"));
@@ -54,7 +57,10 @@ fn touching_an_imported_proto_rebuilds_and_an_unrelated_file_does_not() {
 }
 
 fn write_probe_crate(root: &Path) {
-    let macros = Path::new(REPO).join("modgen-macros").canonicalize().unwrap();
+    let macros = Path::new(REPO)
+        .join("modgen-macros")
+        .canonicalize()
+        .unwrap();
     let runtime = Path::new(REPO).join("runtime-min").canonicalize().unwrap();
     let manifest = format!(
         r#"[package]

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use calculator::{Calculator, CalculatorConfig};
 use build_consumer::calculator_sdk::{CalculatorError, CalculatorGrpcClient};
+use calculator::{Calculator, CalculatorConfig};
 use modgen_runtime::testing::{LoopbackServer, serve_loopback};
 
 async fn running_calculator() -> LoopbackServer {
@@ -18,14 +18,21 @@ async fn running_calculator() -> LoopbackServer {
 #[tokio::test]
 async fn the_build_script_sdk_client_adds_through_the_running_module() {
     let module = running_calculator().await;
-    let client = CalculatorGrpcClient::connect(&module.endpoint).await.unwrap();
-    assert_eq!(build_consumer::total(&client, &[40, 1, 1]).await.unwrap(), 42);
+    let client = CalculatorGrpcClient::connect(&module.endpoint)
+        .await
+        .unwrap();
+    assert_eq!(
+        build_consumer::total(&client, &[40, 1, 1]).await.unwrap(),
+        42
+    );
 }
 
 #[tokio::test]
 async fn the_modules_error_arrives_as_the_build_script_sdks_variant() {
     let module = running_calculator().await;
-    let client = CalculatorGrpcClient::connect(&module.endpoint).await.unwrap();
+    let client = CalculatorGrpcClient::connect(&module.endpoint)
+        .await
+        .unwrap();
     let error = build_consumer::total(&client, &[i64::MAX, 1])
         .await
         .unwrap_err();

@@ -22,7 +22,9 @@ struct Doubling;
 #[async_trait]
 impl CalculatorClient for Doubling {
     async fn add(&self, _: &CallContext, r: AddRequest) -> Result<AddResponse, CalculatorError> {
-        Ok(AddResponse { sum: 2 * (r.a + r.b) })
+        Ok(AddResponse {
+            sum: 2 * (r.a + r.b),
+        })
     }
 }
 
@@ -30,7 +32,10 @@ impl CalculatorClient for Doubling {
 fn the_module_spec_names_the_manifests_module_and_service() {
     assert_eq!(generated::SPEC.name, "calculator");
     assert_eq!(generated::SPEC.service_names, &[SERVICE_NAME]);
-    assert_eq!(generated::CalculatorConfig::default(), generated::CalculatorConfig {});
+    assert_eq!(
+        generated::CalculatorConfig::default(),
+        generated::CalculatorConfig {}
+    );
 }
 
 #[tokio::test]
@@ -38,6 +43,8 @@ async fn the_macro_modules_routes_serve_the_implementation() {
     let server = modgen_runtime::testing::serve_loopback(generated::routes(Arc::new(Doubling)))
         .await
         .unwrap();
-    let client = CalculatorGrpcClient::connect(&server.endpoint).await.unwrap();
+    let client = CalculatorGrpcClient::connect(&server.endpoint)
+        .await
+        .unwrap();
     assert_eq!(macro_consumer::total(&client, &[1, 2]).await.unwrap(), 8);
 }
