@@ -16,7 +16,7 @@ use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token, bracketed};
 
-use crate::error::{Error, Errors, Location};
+use crate::error::{Error, ErrorKind, Errors, Location};
 use crate::manifest::{Located, Manifest, ServiceSelection, closest};
 use crate::model::Model;
 use crate::{build_model, load_in, names, proto};
@@ -126,10 +126,17 @@ impl ProtoOptions {
                 column: 1,
             },
         };
-        let module = self
-            .module
-            .as_ref()
-            .map_or_else(|| default_module(&files[0]), LitStr::value);
+        let module = match &self.module {
+            Some(module) => module.value(),
+            None => default_module(&files[0]).map_err(|why| {
+                Error::new(
+                    ErrorKind::MacroArgument,
+                    format!("`{}` gives no module name: {why}", files[0]),
+                )
+                .at(located("proto", String::new()).at)
+                .with_help("name it: `module = \"my-module\"`")
+            })?,
+        };
         let mut manifest = Manifest::for_protos(
             "sdk! arguments",
             located("module", module),
@@ -170,12 +177,14 @@ impl ProtoOptions {
     }
 }
 
-/// The first proto's file stem as a module name (`route_guide.proto` → `route_guide`).
-fn default_module(file: &str) -> String {
-    Path::new(file)
+/// The first proto's file stem as a module name (`route_guide.proto` → `route_guide`),
+/// when it is a valid one.
+fn default_module(file: &str) -> Result<String, String> {
+    let stem = Path::new(file)
         .file_stem()
         .map(|stem| stem.to_string_lossy().to_lowercase())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    names::check_package_name(&stem).map(|()| stem)
 }
 
 impl Parse for SdkArgs {
