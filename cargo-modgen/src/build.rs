@@ -1,7 +1,7 @@
 //! The build-script shell: generates the SDK into `OUT_DIR` at build time, so a crate can
 //! follow its protos without checking generated code in.
 //!
-//! ```no_run
+//! ```ignore
 //! // build.rs (with `cargo-modgen = { version = "…", default-features = false }` under
 //! // [build-dependencies])
 //! fn main() {

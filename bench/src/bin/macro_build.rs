@@ -12,6 +12,7 @@
 //!    - cold: after `cargo clean -p <crate>` (the crate itself from scratch);
 //!    - no-op: straight again;
 //!    - after touching the proto (a later modification time).
+//!
 //!    The two crates take turns in each round.
 
 #[path = "codegen.rs"]
