@@ -70,6 +70,10 @@ pub enum ErrorKind {
     Codegen,
     /// A stored descriptor set (the breaking-change baseline) does not decode.
     DescriptorSetInvalid,
+    /// A shell could not place its output (a build script's `OUT_DIR` unset or unwritable).
+    Output,
+    /// A proc-macro's arguments are malformed (unknown option, wrong value type).
+    MacroArgument,
 }
 
 /// One problem, with where it is when that is known.

@@ -6,10 +6,12 @@
 
 pub mod baseline;
 pub mod breaking;
+pub mod build;
 pub mod check;
 pub mod docs;
 pub mod emit;
 pub mod error;
+pub mod expand;
 pub mod fileset;
 pub mod freshness;
 pub mod manifest;
@@ -44,8 +46,15 @@ pub fn load(manifest_path: &Path) -> Result<Model, Errors> {
 /// [`load`], keeping the parsed manifest too (for settings the model does not carry, such
 /// as `deny_breaking`, and the include directories as the user wrote them).
 pub fn load_with_manifest(manifest_path: &Path) -> Result<(Manifest, Model), Errors> {
+    load_in(Path::new(""), manifest_path)
+}
+
+/// [`load_with_manifest`] with `manifest_path` relative to `root` rather than the working
+/// directory (the proc-macro passes the calling crate's `CARGO_MANIFEST_DIR`). Messages
+/// show every path relative to `root`, as the user wrote it.
+pub fn load_in(root: &Path, manifest_path: &Path) -> Result<(Manifest, Model), Errors> {
     let shown = manifest_path.display().to_string();
-    let text = std::fs::read_to_string(manifest_path).map_err(|e| {
+    let text = std::fs::read_to_string(root.join(manifest_path)).map_err(|e| {
         Error::new(
             ErrorKind::ManifestIo,
             format!("cannot read the manifest: {e}"),
@@ -53,26 +62,44 @@ pub fn load_with_manifest(manifest_path: &Path) -> Result<(Manifest, Model), Err
         .in_file(&shown)
     })?;
     let manifest = Manifest::parse(&text, &shown)?;
-    let base_dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let manifest_dir = manifest_path.parent().unwrap_or(Path::new(""));
     let name = manifest_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or(shown);
-    let model = load_manifest(&manifest, base_dir, &name)?;
+    let compiled = proto::compile_manifest(&manifest, root, manifest_dir)?;
+    let model = build_model(&manifest, &compiled, &name)?;
     Ok((manifest, model))
 }
 
-/// [`load`] for a manifest already parsed (tests, the proc-macro): compiles the protos
-/// relative to `base_dir`. `manifest_name` is how generated headers name the manifest.
+/// [`load`] for a manifest already parsed (tests, `new`): compiles the protos relative to
+/// `base_dir`. `manifest_name` is how generated headers name the manifest.
 pub fn load_manifest(
     manifest: &Manifest,
     base_dir: &Path,
     manifest_name: &str,
 ) -> Result<Model, Errors> {
-    let compiled = proto::compile(manifest, base_dir)?;
-    let model = model::build(manifest, &compiled, manifest_name)?;
+    let compiled = proto::compile_manifest(manifest, Path::new(""), base_dir)?;
+    build_model(manifest, &compiled, manifest_name)
+}
+
+/// The checked model of protos already compiled (by [`proto::compile`] or the above).
+pub fn build_model(
+    manifest: &Manifest,
+    compiled: &proto::Compiled,
+    manifest_name: &str,
+) -> Result<Model, Errors> {
+    let model = model::build(manifest, compiled, manifest_name)?;
     check::check(&model, manifest)?;
     Ok(model)
+}
+
+/// The SDK as one token stream: the root's items with every module inline (`pub mod api
+/// { … }`), paths relative to the SDK root, no inner attribute at the top. What the
+/// proc-macro expands to and the build-script helper prints into `OUT_DIR`; the same
+/// tokens [`generate_sdk`] spreads over files.
+pub fn sdk_tokens(model: &Model) -> Result<proc_macro2::TokenStream, Errors> {
+    emit::sdk::tokens(model)
 }
 
 /// The SDK crate for `model`: every file, paths relative to the crate's root.
@@ -80,7 +107,7 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
     emit::sdk::generate(model, options)
 }
 
-pub use emit::module::{WorkspaceOptions, generate_module};
+pub use emit::module::{WorkspaceOptions, generate_module, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate
 /// under `<module name>/`, and `new`'s scaffolding, each file with its owner; paths

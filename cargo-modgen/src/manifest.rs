@@ -69,6 +69,32 @@ pub const BUILTIN_VARIANTS: &[(&str, GrpcCode)] = &[
 ];
 
 impl Manifest {
+    /// The manifest of a module with no `modgen.toml` (the proc-macro's manifest-less
+    /// form): these protos, every other value at its default, `file` naming where the
+    /// values came from. The name must pass [`names::check_package_name`].
+    pub fn for_protos(
+        file: &str,
+        module_name: Located<String>,
+        proto_files: Vec<Located<String>>,
+        includes: Vec<Located<String>>,
+    ) -> Manifest {
+        Manifest {
+            file: file.to_string(),
+            sdk_crate: default_sdk_crate(&module_name.value),
+            error_type: default_error_type(&module_name.value),
+            module_name,
+            version: "0.1.0".to_string(),
+            proto_files,
+            includes,
+            services: Vec::new(),
+            sdk_trait: None,
+            error_variants: Vec::new(),
+            config: Vec::new(),
+            heartbeat_interval: DEFAULT_HEARTBEAT,
+            deny_breaking: false,
+        }
+    }
+
     /// Parses and validates `text`, the contents of the manifest at `file`.
     pub fn parse(text: &str, file: &str) -> Result<Manifest, Errors> {
         let at = |span: Range<usize>| Location::from_offset(file, text, span.start);
@@ -159,16 +185,15 @@ impl Manifest {
             }
         }
 
-        let module_camel = names::module_camel(&module_name.value);
         let sdk_crate = checked_or(
             &raw.sdk.crate_name,
             &mut errors,
             &at,
             names::check_package_name,
         )
-        .unwrap_or_else(|| format!("{}-sdk", module_name.value));
+        .unwrap_or_else(|| default_sdk_crate(&module_name.value));
         let error_type = checked_or(&raw.sdk.error, &mut errors, &at, names::check_type_name)
-            .unwrap_or_else(|| format!("{module_camel}Error"));
+            .unwrap_or_else(|| default_error_type(&module_name.value));
         let sdk_trait = raw.sdk.trait_name.as_ref().map(|t| located(t, &at));
         if let Some(t) = &sdk_trait
             && let Err(why) = names::check_type_name(&t.value)
@@ -221,6 +246,14 @@ impl Manifest {
             heartbeat_interval,
         })
     }
+}
+
+fn default_sdk_crate(module_name: &str) -> String {
+    format!("{module_name}-sdk")
+}
+
+fn default_error_type(module_name: &str) -> String {
+    format!("{}Error", names::module_camel(module_name))
 }
 
 fn located(value: &Spanned<String>, at: &impl Fn(Range<usize>) -> Location) -> Located<String> {

@@ -25,50 +25,110 @@ impl Compiled {
     }
 }
 
-/// Compiles the manifest's `[proto] files` against its `includes`, both relative to
-/// `base_dir` (the manifest's directory). This and reading the manifest are the only
-/// places the core reads input.
-pub fn compile(manifest: &Manifest, base_dir: &Path) -> Result<Compiled, Errors> {
+/// Compiles `files` against the include roots `includes`: plain paths, relative to the
+/// current directory or absolute, shown as given in messages. Every file must lie under
+/// one of the include roots (its name there is its import name).
+pub fn compile<F: AsRef<Path>, I: AsRef<Path>>(
+    files: &[F],
+    includes: &[I],
+) -> Result<Compiled, Errors> {
+    compile_in(Path::new(""), files, includes)
+}
+
+/// [`compile`] with `files` and `includes` relative to `root` (a proc-macro's
+/// `CARGO_MANIFEST_DIR`, which is not the compiler's working directory); messages show
+/// them relative to `root` as well.
+pub fn compile_in<F: AsRef<Path>, I: AsRef<Path>>(
+    root: &Path,
+    files: &[F],
+    includes: &[I],
+) -> Result<Compiled, Errors> {
+    let plain = |path: &Path| Input {
+        path: path.to_path_buf(),
+        written: path.display().to_string(),
+        at: None,
+    };
+    let files: Vec<Input> = files.iter().map(|f| plain(f.as_ref())).collect();
+    let includes: Vec<Input> = includes.iter().map(|i| plain(i.as_ref())).collect();
+    compile_located(root, &files, &includes)
+}
+
+/// The manifest's `[proto] files` against its `includes`, both relative to `manifest_dir`
+/// (the manifest's directory, itself relative to `root`). A missing file or include
+/// directory is reported where the manifest names it.
+pub fn compile_manifest(
+    manifest: &Manifest,
+    root: &Path,
+    manifest_dir: &Path,
+) -> Result<Compiled, Errors> {
+    let located = |values: &[crate::manifest::Located<String>]| -> Vec<_> {
+        values
+            .iter()
+            .map(|value| Input {
+                path: manifest_dir.join(&value.value),
+                written: value.value.clone(),
+                at: Some(value.at.clone()),
+            })
+            .collect()
+    };
+    compile_located(
+        root,
+        &located(&manifest.proto_files),
+        &located(&manifest.includes),
+    )
+}
+
+/// A path to compile: where it is relative to the root, how the user wrote it, and where
+/// (when it comes from a manifest).
+struct Input {
+    path: PathBuf,
+    written: String,
+    at: Option<Location>,
+}
+
+/// Checks that every input exists (reporting all that do not), then compiles. Paths are
+/// as shown to the user; `root.join(path)` is where they are on disk.
+fn compile_located(root: &Path, files: &[Input], includes: &[Input]) -> Result<Compiled, Errors> {
     let mut errors = Errors::new();
-    let includes: Vec<(String, PathBuf)> = manifest
-        .includes
-        .iter()
-        .map(|include| (include.value.clone(), base_dir.join(&include.value)))
-        .collect();
-    for (include, (_, path)) in manifest.includes.iter().zip(&includes) {
-        if !path.is_dir() {
-            errors.push(
-                Error::new(
-                    ErrorKind::ProtoNotFound,
-                    format!("include directory `{}` not found", include.value),
-                )
-                .at(include.at.clone()),
-            );
+    let missing = |what: &str, input: &Input| {
+        let error = Error::new(
+            ErrorKind::ProtoNotFound,
+            format!("{what} `{}` not found", input.written),
+        );
+        match &input.at {
+            Some(at) => error.at(at.clone()),
+            None => error,
+        }
+    };
+    for include in includes {
+        if !root.join(&include.path).is_dir() {
+            errors.push(missing("include directory", include));
         }
     }
-    for file in &manifest.proto_files {
-        if !base_dir.join(&file.value).is_file() {
-            errors.push(
-                Error::new(
-                    ErrorKind::ProtoNotFound,
-                    format!("proto file `{}` not found", file.value),
-                )
-                .at(file.at.clone()),
-            );
+    for file in files {
+        if !root.join(&file.path).is_file() {
+            errors.push(missing("proto file", file));
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
 
+    let includes: Vec<(PathBuf, PathBuf)> = includes
+        .iter()
+        .map(|include| (include.path.clone(), root.join(&include.path)))
+        .collect();
     let mut compiler = protox::Compiler::new(includes.iter().map(|(_, path)| path))
         .map_err(|e| proto_error(&e, &includes))?;
     compiler.include_source_info(true).include_imports(true);
-    for file in &manifest.proto_files {
-        if let Err(e) = compiler.open_file(base_dir.join(&file.value)) {
+    for file in files {
+        if let Err(e) = compiler.open_file(root.join(&file.path)) {
             let mut error = proto_error(&e, &includes);
             if error.location.is_none() && error.file.is_none() {
-                error = error.at(file.at.clone());
+                error = match &file.at {
+                    Some(at) => error.at(at.clone()),
+                    None => error.in_file(&file.written),
+                };
             }
             return Err(error.into());
         }
@@ -91,7 +151,7 @@ pub fn compile(manifest: &Manifest, base_dir: &Path) -> Result<Compiled, Errors>
 
 /// protox errors carry a miette span into the named file; render it as file:line:col with
 /// the file shown as the user reaches it from the manifest (`proto/x/v1/x.proto`).
-fn proto_error(error: &protox::Error, includes: &[(String, PathBuf)]) -> Error {
+fn proto_error(error: &protox::Error, includes: &[(PathBuf, PathBuf)]) -> Error {
     let kind = if error.is_parse() {
         ErrorKind::ProtoSyntax
     } else if error.is_file_not_found() {
@@ -125,13 +185,13 @@ fn proto_error(error: &protox::Error, includes: &[(String, PathBuf)]) -> Error {
     }
 }
 
-/// The file as the user reaches it: through the include root that holds it, from where
-/// the manifest was named (`proto/x/v1/x.proto`, or `sub/proto/...` for `sub/modgen.toml`).
-fn shown_path(name: &str, includes: &[(String, PathBuf)]) -> String {
-    let Some((_, root)) = includes.iter().find(|(_, root)| root.join(name).is_file()) else {
+/// The file as the user reaches it: through the include root that holds it, as that root
+/// is shown (`proto/x/v1/x.proto`, or `sub/proto/...` for `sub/modgen.toml`).
+fn shown_path(name: &str, includes: &[(PathBuf, PathBuf)]) -> String {
+    let Some((shown, _)) = includes.iter().find(|(_, root)| root.join(name).is_file()) else {
         return name.to_string();
     };
-    let path: PathBuf = root
+    let path: PathBuf = shown
         .join(name)
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

@@ -23,6 +23,7 @@
 //!   emission the prost + tonic step (run alone with modgen's settings on the model's
 //!   descriptor set).
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use modgen_bench::{Input, calculator, loadavg, stats, synthetic, time_interleaved};
@@ -153,7 +154,7 @@ fn modgen_phases(input: &Input, warmup: usize, iterations: usize) -> Phases {
     for i in 0..warmup + iterations {
         let t0 = Instant::now();
         let manifest = modgen::Manifest::parse(&text, "modgen.toml").unwrap();
-        let compiled = modgen::proto::compile(&manifest, base).unwrap();
+        let compiled = modgen::proto::compile_manifest(&manifest, Path::new(""), base).unwrap();
         let t1 = Instant::now();
         let model = modgen::model::build(&manifest, &compiled, "modgen.toml").unwrap();
         let t2 = Instant::now();

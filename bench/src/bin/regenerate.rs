@@ -4,7 +4,7 @@
 //! `cargo run --release -p modgen-bench --bin regenerate [-- --small 100 --large 8 --warmup 2]`
 //!
 //! Each operation is what the CLI does, through the same core calls, minus printing:
-//! - **full**: the generated directories and the baseline are removed (untimed), then load
+//! - **full**: the generated directories are removed (untimed), then load
 //!   (manifest, protox, model, check), the workspace's generated files, the baseline
 //!   report, the freshness survey, writing every file, the baseline, and the stub plan;
 //! - **no-op generate**: the same on a workspace that is already fresh (nothing written);
@@ -90,13 +90,13 @@ fn module_sources(src: &Path) -> Vec<modgen::stubs::SourceFile> {
     files
 }
 
-/// Removes what a full generation writes, so it has to write everything again.
+/// Removes the generated directories, so a full generation has to write every file again.
+/// The baseline stays: a workspace has one, and every generation compares against it.
 fn clear(input: &Input, model: &Model) {
     let root = input.manifest.parent().unwrap();
     for dir in modgen::workspace::generated_dirs(model) {
         let _ = std::fs::remove_dir_all(root.join(dir));
     }
-    let _ = std::fs::remove_file(modgen::baseline::path(root));
 }
 
 /// The workspace `new` would make around the input's manifest (user files included).

@@ -220,31 +220,7 @@ fn copy_protos(args: &NewArgs, dest: &Path) -> Result<Vec<String>, String> {
             includes.push(parent.to_path_buf());
         }
     }
-    let quote = |path: &Path| {
-        format!(
-            "\"{}\"",
-            path.display()
-                .to_string()
-                .replace('\\', "\\\\")
-                .replace('"', "\\\"")
-        )
-    };
-    let probe = format!(
-        "[module]\nname = \"{}\"\n\n[proto]\nfiles = [{}]\nincludes = [{}]\n",
-        args.name,
-        protos
-            .iter()
-            .map(|p| quote(p))
-            .collect::<Vec<_>>()
-            .join(", "),
-        includes
-            .iter()
-            .map(|p| quote(p))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    let manifest = Manifest::parse(&probe, "modgen.toml").map_err(|e| e.to_string())?;
-    let compiled = modgen::proto::compile(&manifest, Path::new("/")).map_err(|e| e.to_string())?;
+    let compiled = modgen::proto::compile(&protos, &includes).map_err(|e| e.to_string())?;
     for opened in &compiled.opened_paths {
         let opened = absolute(opened, "proto")?;
         let name = includes

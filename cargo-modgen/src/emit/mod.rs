@@ -5,7 +5,7 @@ pub mod header;
 pub mod module;
 mod proto_docs;
 mod proto_types;
-mod rust;
+pub(crate) mod rust;
 pub mod sdk;
 pub(crate) mod toml;
 

@@ -100,7 +100,7 @@ pub fn message_type(message: &MessageRef) -> TokenStream {
         } => {
             let segments = package_module.iter().chain(parents).map(|m| ident(m));
             let name = ident(name);
-            quote! { crate::proto:: #(#segments::)* #name }
+            quote! { super::proto:: #(#segments::)* #name }
         }
     }
 }
@@ -132,7 +132,8 @@ pub fn user_file(tokens: TokenStream) -> Result<String, Error> {
     print(tokens)
 }
 
-fn print(tokens: TokenStream) -> Result<String, Error> {
+/// `tokens` as formatted Rust, with no header.
+pub(crate) fn print(tokens: TokenStream) -> Result<String, Error> {
     let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
         Error::new(
             ErrorKind::Codegen,

@@ -21,6 +21,7 @@ mod workspace;
 use std::path::PathBuf;
 
 use proc_macro2::TokenStream;
+use quote::quote;
 
 use super::rust;
 use super::sdk::{self, RuntimeDep, SdkOptions};
@@ -103,7 +104,7 @@ pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, E
     rust_file(
         "src/generated/mod.rs",
         Owner::Generator,
-        Ok(oop_rs::emit_mod(&names)),
+        Ok(oop_rs::emit_mod(&names, true, |_| quote! { ; })),
     );
     rust_file(
         "src/generated/config.rs",
@@ -113,7 +114,7 @@ pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, E
     rust_file(
         "src/generated/oop.rs",
         Owner::Generator,
-        Ok(oop_rs::emit(model, &names)),
+        Ok(oop_rs::emit(model, &names, &sdk_crate_path(&names))),
     );
     rust_file(
         "src/service.rs",
@@ -150,6 +151,25 @@ pub fn generate_module(model: &Model, runtime: &RuntimeDep) -> Result<FileSet, E
         cargo::manifest(model, &names, runtime),
     ));
     errors.finish(files)
+}
+
+/// The module crate's generated part (`src/generated/`) as one token stream: `config` and
+/// `oop` inline, then the re-exports; what the module proc-macro expands to. `sdk` is the
+/// SDK's path from anywhere in the crate (default: the SDK crate by its library name).
+pub fn module_tokens(model: &Model, sdk: Option<TokenStream>) -> Result<TokenStream, Errors> {
+    let names = ModuleNames::of(model);
+    let sdk = sdk.unwrap_or_else(|| sdk_crate_path(&names));
+    let config = config_rs::emit(model, &names)?;
+    let oop = oop_rs::emit(model, &names, &sdk);
+    Ok(oop_rs::emit_mod(&names, false, |name| match name {
+        "config" => quote! { { #config } },
+        _ => quote! { { #oop } },
+    }))
+}
+
+fn sdk_crate_path(names: &ModuleNames) -> TokenStream {
+    let sdk = rust::ident(&names.sdk_lib);
+    quote! { #sdk }
 }
 
 pub(crate) fn user_file(path: impl Into<PathBuf>, text: String) -> GeneratedFile {

@@ -12,22 +12,36 @@ use crate::emit::rust::{DOC_WIDTH, doc, ident};
 use crate::emit::sdk::service_name_const;
 use crate::model::Model;
 
-pub fn emit_mod(names: &ModuleNames) -> TokenStream {
+/// `src/generated/mod.rs`: its doc, then `config` and `oop` as `rest` gives them (`;` for
+/// files, a body inline), then the re-exports.
+pub fn emit_mod(
+    names: &ModuleNames,
+    with_doc: bool,
+    rest: impl Fn(&str) -> TokenStream,
+) -> TokenStream {
     let config = ident(&names.config_struct);
+    // Only the file has the doc: the macro's output cannot start with an inner attribute.
+    let doc = with_doc.then(|| {
+        quote! {
+            //! What cargo-modgen generates for the module: its config type and its
+            //! out-of-process entry point. Rewritten by every `cargo modgen generate`.
+        }
+    });
+    let (config_rest, oop_rest) = (rest("config"), rest("oop"));
     quote! {
-        //! What cargo-modgen generates for the module: its config type and its
-        //! out-of-process entry point. Rewritten by every `cargo modgen generate`.
+        #doc
 
-        pub mod config;
-        pub mod oop;
+        pub mod config #config_rest
+        pub mod oop #oop_rest
 
         pub use config::#config;
         pub use oop::{routes, run, SPEC};
     }
 }
 
-pub fn emit(model: &Model, names: &ModuleNames) -> TokenStream {
-    let sdk = ident(&names.sdk_lib);
+/// `oop.rs`. `sdk` is the path of the SDK's root from anywhere in the crate: the SDK
+/// crate (`calculator_sdk`), or `crate::sdk` when the SDK is expanded inline.
+pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStream {
     let config = ident(&names.config_struct);
     let module_name = &model.module.name;
     let version = &model.module.version;

@@ -21,7 +21,7 @@ pub fn emit(model: &Model) -> TokenStream {
         use futures_core::Stream;
         use modgen_runtime::context::CallContext;
 
-        use crate::error::#error;
+        use super::error::#error;
 
         /// A stream of messages, or of the error that ended it: the type of every streaming
         /// request and response.

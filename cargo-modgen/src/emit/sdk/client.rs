@@ -55,8 +55,8 @@ pub fn emit(model: &Model) -> TokenStream {
         use tonic::codegen::http::uri::PathAndQuery;
         use tonic::transport::Channel;
 
-        use crate::api::{#api_stream #(#traits),*};
-        use crate::error::#error;
+        use super::api::{#api_stream #(#traits),*};
+        use super::error::#error;
 
         #(#clients)*
 
@@ -89,7 +89,7 @@ fn client(service: &Service, error: &Ident) -> TokenStream {
             /// A client over one channel (tests, fixed endpoints), with default options.
             pub fn from_channel(channel: Channel) -> Self {
                 Self::new(ServiceChannels::from_channel(
-                    crate::#service_name,
+                    super::#service_name,
                     channel,
                     ClientOptions::default(),
                 ))
@@ -107,7 +107,7 @@ fn client(service: &Service, error: &Ident) -> TokenStream {
             /// A client that finds live instances through `resolver` (the directory).
             pub fn with_resolver(resolver: Arc<dyn Resolver>) -> Self {
                 Self::new(ServiceChannels::new(
-                    crate::#service_name,
+                    super::#service_name,
                     resolver,
                     ClientOptions::default(),
                 ))

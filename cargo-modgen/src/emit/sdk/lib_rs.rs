@@ -1,14 +1,12 @@
-//! `lib.rs`: modules, re-exports, service names and the descriptor set.
+//! The SDK root (`lib.rs` for the CLI, the macro's output itself): re-exports, service
+//! names and the descriptor set. Its modules are declared by `layout`, as files or inline.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{item, service_name_const};
 use crate::emit::rust::{doc, ident, inner_doc};
 use crate::model::Model;
-
-/// Where the encoded descriptor set lives, relative to the SDK root.
-pub const DESCRIPTOR_FILE_PATH: &str = "src/file_descriptor_set.bin";
 
 /// Lints tonic's server traits trip when an RPC is named like a constructor or a
 /// conversion (`New`, `IntoList`, `FromText`): the trait method keeps the RPC's name and
@@ -22,13 +20,28 @@ const PROTO_ALLOWS: &[&str] = &[
     "clippy::large_enum_variant",
 ];
 
-pub fn emit(model: &Model) -> TokenStream {
-    let crate_doc = inner_doc(&format!(
+/// The crate-level doc. Only `lib.rs` has it: an `include!`d file or a macro's output
+/// cannot start with inner attributes.
+pub fn crate_doc(model: &Model) -> TokenStream {
+    inner_doc(&format!(
         "The SDK of the `{}` module ({} {}).\n\n\
          Code against the API trait; get an implementation with `wire_client`, which returns\n\
          the in-process one when the module runs here and a gRPC client otherwise.",
         model.module.name, model.sdk.crate_name, model.module.version
-    ));
+    ))
+}
+
+/// The attributes on `mod proto`'s declaration.
+pub fn proto_attrs() -> TokenStream {
+    let allows: Vec<syn::Path> = PROTO_ALLOWS
+        .iter()
+        .map(|lint| syn::parse_str(lint).expect("lint paths are valid"))
+        .collect();
+    quote! { #[allow(#(#allows),*)] }
+}
+
+/// The root's own items, after its modules: re-exports, service names, descriptor set.
+pub fn root_items(model: &Model) -> TokenStream {
     let error = ident(&model.sdk.error_type);
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
     let clients = model.services.iter().map(|s| ident(&s.client_name));
@@ -48,23 +61,10 @@ pub fn emit(model: &Model) -> TokenStream {
             pub const #name: &str = #full;
         }
     });
-    let allows: Vec<syn::Path> = PROTO_ALLOWS
-        .iter()
-        .map(|lint| syn::parse_str(lint).expect("lint paths are valid"))
-        .collect();
-    let allow = (!allows.is_empty()).then(|| quote! { #[allow(#(#allows),*)] });
+    // Bytes in the code rather than `include_bytes!("file")`: a relative path only
+    // resolves from a file at the crate root, not inline in a macro or from `OUT_DIR`.
+    let descriptor_set = Literal::byte_string(&model.protos.descriptor_set);
     quote! {
-        #crate_doc
-
-        pub mod api;
-        pub mod client;
-        pub mod error;
-        #allow
-        pub mod proto;
-        pub mod server;
-        pub mod testing;
-        pub mod wiring;
-
         pub use api::{ApiStream, #(#traits),*};
         pub use client::{#(#clients),*};
         pub use error::#error;
@@ -75,6 +75,6 @@ pub fn emit(model: &Model) -> TokenStream {
 
         /// The encoded `FileDescriptorSet` of the module's protos and their imports, for
         /// server reflection.
-        pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!("file_descriptor_set.bin");
+        pub const FILE_DESCRIPTOR_SET: &[u8] = #descriptor_set;
     }
 }

@@ -5,22 +5,21 @@ mod api;
 mod cargo;
 mod client;
 mod error;
+mod layout;
 mod lib_rs;
 mod server;
 mod testing;
 mod wiring;
 
-use std::path::PathBuf;
-
 use proc_macro2::{Ident, TokenStream};
 
-use super::proto_types;
-use super::rust::{self, ident};
-use crate::error::{Error, Errors};
+use super::rust::ident;
+use crate::error::Errors;
 use crate::fileset::FileSet;
 use crate::model::{Model, Service};
 
 use super::deps::RUNTIME_VERSION;
+pub use layout::SdkCode;
 
 /// How the SDK depends on `modgen-runtime`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,42 +47,23 @@ impl Default for SdkOptions {
 
 /// The SDK crate's files, paths relative to the crate's root.
 pub fn generate(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> {
-    let mut errors = Errors::new();
+    let code = SdkCode::new(model)?;
     let mut files = FileSet::new();
-    let mut rust_file = |path: &str, tokens: Result<TokenStream, Error>| match tokens
-        .and_then(|tokens| rust::file(model, tokens))
-    {
-        Ok(text) => files.text(path, text),
-        Err(e) => errors.push(e),
-    };
-    rust_file("src/lib.rs", Ok(lib_rs::emit(model)));
-    rust_file("src/api.rs", Ok(api::emit(model)));
-    rust_file("src/error.rs", Ok(error::emit(model)));
-    rust_file("src/client.rs", Ok(client::emit(model)));
-    rust_file("src/server.rs", Ok(server::emit(model)));
-    rust_file("src/wiring.rs", Ok(wiring::emit(model)));
-    rust_file("src/testing.rs", testing::emit(model));
-
-    let proto = match proto_types::emit(model) {
-        Ok(proto) => proto,
-        Err(e) => {
-            errors.push(e);
-            return Err(errors);
-        }
-    };
-    for (path, text) in proto.files {
-        files.text(PathBuf::from("src").join(path), text);
+    for (path, text) in code.files(model)? {
+        files.text(path, text);
     }
-    files.binary(
-        lib_rs::DESCRIPTOR_FILE_PATH,
-        model.protos.descriptor_set.clone(),
-    );
     files.text(
         "Cargo.toml",
-        cargo::manifest(model, options, proto.uses_prost_types),
+        cargo::manifest(model, options, code.uses_prost_types()),
     );
     files.text("README.md", cargo::readme(model));
-    errors.finish(files)
+    Ok(files)
+}
+
+/// The SDK as one token stream of inline modules: what the proc-macro expands to and
+/// what build scripts write to `OUT_DIR`.
+pub fn tokens(model: &Model) -> Result<TokenStream, Errors> {
+    Ok(SdkCode::new(model)?.tokens()?)
 }
 
 /// Names of per-service free items: the short name when the SDK has one service

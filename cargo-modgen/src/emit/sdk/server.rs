@@ -33,7 +33,7 @@ pub fn emit(model: &Model) -> TokenStream {
 
             fn to_wire<T: Send + 'static>(
                 ctx: &CallContext,
-                result: Result<crate::api::ApiStream<T>, #error>,
+                result: Result<super::api::ApiStream<T>, #error>,
             ) -> Result<tonic::Response<StatusStream<T>>, tonic::Status> {
                 reply(ctx, result.map(|stream| -> StatusStream<T> {
                     Box::pin(stream.map(|item| item.map_err(tonic::Status::from)))
@@ -60,8 +60,8 @@ pub fn emit(model: &Model) -> TokenStream {
         use modgen_runtime::context::CallContext;
         use tonic::service::Routes;
 
-        use crate::api::{#api_stream #(#traits),*};
-        use crate::error::#error;
+        use super::api::{#api_stream #(#traits),*};
+        use super::error::#error;
 
         #(#adapters)*
 
@@ -90,7 +90,7 @@ fn adapter(service: &Service) -> TokenStream {
     let tonic_trait = ident(&service.rust_name);
     let tonic_server = ident(&format!("{}Server", crate::names::bare(&service.rust_name)));
     let module: Vec<_> = module.collect();
-    let server_path = quote! { crate::proto:: #(#module::)* #server_mod };
+    let server_path = quote! { super::proto:: #(#module::)* #server_mod };
     let routes = item(service, "routes");
     let struct_doc = doc(&format!(
         "Serves any [`{}`] as the gRPC service `{}`.",

@@ -44,9 +44,9 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
         pub use modgen_runtime::testing::LoopbackServer;
         use modgen_runtime::testing::serve_loopback;
 
-        use crate::api::{#(#traits),*};
-        use crate::client::{#(#clients),*};
-        use crate::server::{#(#routes),*};
+        use super::api::{#(#traits),*};
+        use super::client::{#(#clients),*};
+        use super::server::{#(#routes),*};
 
         #(#functions)*
 

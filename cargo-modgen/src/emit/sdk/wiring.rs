@@ -55,9 +55,9 @@ pub fn emit(model: &Model) -> TokenStream {
         use modgen_runtime::directory::Resolver;
         use modgen_runtime::hub::ClientHub;
 
-        use crate::api::{#(#traits),*};
-        use crate::client::{#(#clients),*};
-        use crate::error::#error;
+        use super::api::{#(#traits),*};
+        use super::client::{#(#clients),*};
+        use super::error::#error;
 
         #(#functions)*
     }

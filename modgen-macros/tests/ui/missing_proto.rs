@@ -1,0 +1,3 @@
+modgen_macros::sdk!("tests/ui/fixtures/missing_proto/modgen.toml");
+
+fn main() {}

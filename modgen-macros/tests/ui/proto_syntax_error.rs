@@ -1,0 +1,3 @@
+modgen_macros::sdk!("tests/ui/fixtures/syntax/modgen.toml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+modgen_macros::sdk!("tests/ui/fixtures/unknown_key/modgen.toml");
+
+fn main() {}
