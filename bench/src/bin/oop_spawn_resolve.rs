@@ -71,6 +71,8 @@ fn config(module: &Path) -> HostConfig {
             },
         },
         config: None,
+        deps: Vec::new(),
+        tokenless: false,
     });
     config
 }

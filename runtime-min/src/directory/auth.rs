@@ -60,6 +60,31 @@ impl AuthMode {
     }
 }
 
+/// The write check of one directory: its [`AuthMode`], plus the modules an operator
+/// marked tokenless. A tokenless module may write *without* a token; one that presents a
+/// wrong token is still refused, and every other module still needs the token.
+#[derive(Clone, Debug)]
+pub struct WriteAuth {
+    pub mode: AuthMode,
+    pub tokenless_modules: std::collections::BTreeSet<String>,
+}
+
+impl WriteAuth {
+    /// `Ok` when `metadata` carries the token, auth is off, or `module` is tokenless and
+    /// sent no token at all; `UNAUTHENTICATED` otherwise.
+    pub fn authorize(&self, metadata: &MetadataMap, module: &str) -> Result<(), Status> {
+        match self.mode.authorize(metadata) {
+            Err(_)
+                if self.tokenless_modules.contains(module)
+                    && presented_tokens(metadata).is_empty() =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
 impl std::fmt::Debug for AuthMode {
     // The token is a secret: keep it out of logs that print the config.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,6 +173,23 @@ mod tests {
     fn disabled_auth_accepts_no_metadata() {
         assert!(AuthMode::Disabled.authorize(&MetadataMap::new()).is_ok());
         assert_eq!(AuthMode::from_token(None), AuthMode::Disabled);
+    }
+
+    #[test]
+    fn a_tokenless_module_may_write_without_a_token_but_not_with_a_wrong_one() {
+        let auth = WriteAuth {
+            mode: AuthMode::Token("s3cret".into()),
+            tokenless_modules: ["modkit-calc".to_owned()].into(),
+        };
+        assert!(auth.authorize(&MetadataMap::new(), "modkit-calc").is_ok());
+        let wrong = metadata_with(TOKEN_METADATA_KEY, "guess");
+        assert!(auth.authorize(&wrong, "modkit-calc").is_err());
+        let status = auth
+            .authorize(&MetadataMap::new(), "other")
+            .expect_err("unmarked module without a token");
+        assert_eq!(status.code(), tonic::Code::Unauthenticated);
+        let right = metadata_with(TOKEN_METADATA_KEY, "s3cret");
+        assert!(auth.authorize(&right, "other").is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Timing and auth of one directory.
 
+use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -27,6 +28,9 @@ pub struct DirectoryConfig {
     /// Resolve filters expired entries itself, so this bounds memory, not correctness.
     pub sweep_interval: Option<Duration>,
     pub auth: AuthMode,
+    /// Modules that may write without the token even when `auth` asks for one: ModKit
+    /// binaries, which send none. See [`super::auth::WriteAuth`].
+    pub tokenless_modules: BTreeSet<String>,
 }
 
 impl DirectoryConfig {
@@ -39,7 +43,14 @@ impl DirectoryConfig {
             ttl: DEFAULT_TTL,
             sweep_interval: None,
             auth,
+            tokenless_modules: BTreeSet::new(),
         }
+    }
+
+    /// Lets these modules register, heartbeat and deregister without the token.
+    pub fn with_tokenless_modules(mut self, modules: impl IntoIterator<Item = String>) -> Self {
+        self.tokenless_modules = modules.into_iter().collect();
+        self
     }
 
     /// Sets the heartbeat interval and the TTL together, since one only makes sense

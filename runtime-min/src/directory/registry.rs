@@ -34,6 +34,9 @@ pub struct Registry {
     claims: tokio::sync::Mutex<()>,
     /// Per service, how many resolves were served: the rotation position.
     rotation: Mutex<HashMap<String, usize>>,
+    /// Bumped after every successful registration, so a host can wait for a module to
+    /// register without polling.
+    registrations: tokio::sync::watch::Sender<u64>,
 }
 
 impl Registry {
@@ -43,6 +46,7 @@ impl Registry {
             ttl,
             claims: tokio::sync::Mutex::new(()),
             rotation: Mutex::new(HashMap::new()),
+            registrations: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -99,6 +103,8 @@ impl Registry {
             expires_at: now + self.ttl,
         };
         let replaced = self.store.put(record).await?;
+        self.registrations
+            .send_modify(|count| *count = count.wrapping_add(1));
         tracing::info!(
             module = %registration.module,
             instance_id = %registration.instance_id,
@@ -138,6 +144,42 @@ impl Registry {
             // sweep, whichever ran first.
             _ => Err(unknown(module, instance_id)),
         }
+    }
+
+    /// Wakes on every registration from now on: subscribe first, then check what you wait
+    /// for, then await `changed()`, and no registration in between is missed.
+    pub fn registrations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.registrations.subscribe()
+    }
+
+    /// The live instance with this id, if any.
+    pub async fn live_instance(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<InstanceRecord>, DirectoryError> {
+        let record = self.store.get(instance_id).await?;
+        Ok(record.filter(|record| record.is_live(Instant::now())))
+    }
+
+    /// Removes an instance whose process is known to be gone, whoever registered it and
+    /// without a token: the host calls this when it sees a module exit, so a crashed
+    /// instance is unresolvable at once instead of after its TTL. Returns what was removed.
+    pub async fn remove_dead_instance(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<InstanceRecord>, DirectoryError> {
+        let Some(record) = self.store.get(instance_id).await? else {
+            return Ok(None);
+        };
+        let removed = self.store.remove(&record.module, instance_id).await?;
+        if let Some(record) = &removed {
+            tracing::info!(
+                module = %record.module,
+                instance_id,
+                "instance removed: its process exited"
+            );
+        }
+        Ok(removed)
     }
 
     /// Picks the next live instance of the service in rotation. Expired entries are

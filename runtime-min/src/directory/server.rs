@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
+use super::auth::WriteAuth;
 use super::client::Registration;
 use super::config::DirectoryConfig;
 use super::proto::directory_service_server::{DirectoryService, DirectoryServiceServer};
@@ -23,15 +24,28 @@ use super::{AuthMode, Registry};
 #[derive(Clone)]
 pub struct DirectoryServer {
     registry: Arc<Registry>,
-    auth: Arc<AuthMode>,
+    auth: Arc<WriteAuth>,
 }
 
 impl DirectoryServer {
     pub fn new(registry: Arc<Registry>, auth: AuthMode) -> Self {
         Self {
             registry,
-            auth: Arc::new(auth),
+            auth: Arc::new(WriteAuth {
+                mode: auth,
+                tokenless_modules: Default::default(),
+            }),
         }
+    }
+
+    /// Lets these modules write without the token (see [`WriteAuth`]).
+    pub fn with_tokenless_modules(mut self, modules: impl IntoIterator<Item = String>) -> Self {
+        let mode = self.auth.mode.clone();
+        self.auth = Arc::new(WriteAuth {
+            mode,
+            tokenless_modules: modules.into_iter().collect(),
+        });
+        self
     }
 
     /// The service to add to a tonic router (to serve the directory next to other services).
@@ -99,7 +113,8 @@ impl DirectoryService for DirectoryServer {
         &self,
         request: Request<RegisterInstanceRequest>,
     ) -> Result<Response<()>, Status> {
-        self.auth.authorize(request.metadata())?;
+        self.auth
+            .authorize(request.metadata(), &request.get_ref().module_name)?;
         let registration = Registration::from_request(request.into_inner());
         self.registry.register(&registration).await?;
         Ok(Response::new(()))
@@ -109,7 +124,8 @@ impl DirectoryService for DirectoryServer {
         &self,
         request: Request<DeregisterInstanceRequest>,
     ) -> Result<Response<()>, Status> {
-        self.auth.authorize(request.metadata())?;
+        self.auth
+            .authorize(request.metadata(), &request.get_ref().module_name)?;
         let request = request.into_inner();
         self.registry
             .deregister(&request.module_name, &request.instance_id)
@@ -118,7 +134,8 @@ impl DirectoryService for DirectoryServer {
     }
 
     async fn heartbeat(&self, request: Request<HeartbeatRequest>) -> Result<Response<()>, Status> {
-        self.auth.authorize(request.metadata())?;
+        self.auth
+            .authorize(request.metadata(), &request.get_ref().module_name)?;
         let request = request.into_inner();
         self.registry
             .heartbeat(&request.module_name, &request.instance_id)
@@ -168,7 +185,9 @@ pub async fn serve(
     let local_addr = incoming.local_addr().map_err(bind_error)?;
     let registry = Arc::new(Registry::in_memory(config.ttl));
     let sweeper = registry.spawn_sweeper(config.effective_sweep_interval(), cancel.child_token());
-    let service = DirectoryServer::new(Arc::clone(&registry), config.auth).into_service();
+    let service = DirectoryServer::new(Arc::clone(&registry), config.auth)
+        .with_tokenless_modules(config.tokenless_modules)
+        .into_service();
     let task = tokio::spawn(async move {
         let served = tonic::transport::Server::builder()
             .add_service(service)

@@ -73,6 +73,12 @@ pub struct ModuleEntry {
     pub runtime: ModuleRuntime,
     /// Handed to the module as `MODGEN_MODULE_CONFIG={"config": ...}`; `{}` when absent.
     pub config: Option<serde_json::Value>,
+    /// Modules of this host that must be ready (registered with the directory) before
+    /// this one is first started. Checked at load: no cycle, no unknown name.
+    pub deps: Vec<String>,
+    /// Registers without the directory token (a ModKit binary sends none), while every
+    /// other module still needs it. Such a module is not handed the token either.
+    pub tokenless: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +188,11 @@ pub enum ConfigError {
         module: String,
         message: String,
     },
+    #[error("{}: {source}", file.display())]
+    Dependencies {
+        file: PathBuf,
+        source: super::deps::DependencyError,
+    },
 }
 
 fn render_parse(file: &Path, line: Option<usize>, column: Option<usize>, message: &str) -> String {
@@ -229,6 +240,10 @@ impl HostConfig {
                 execution.working_directory = Some(resolve(dir)?);
             }
         }
+        super::deps::start_order(&config.modules).map_err(|source| ConfigError::Dependencies {
+            file: file.to_owned(),
+            source,
+        })?;
         Ok(config)
     }
 }
@@ -291,6 +306,10 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
         runtime: ModuleRuntime,
         #[serde(default)]
         config: Option<serde_json::Value>,
+        #[serde(default)]
+        deps: Vec<String>,
+        #[serde(default)]
+        tokenless: bool,
     }
 
     struct Modules;
@@ -320,6 +339,8 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
                     name,
                     runtime: body.runtime,
                     config: body.config,
+                    deps: body.deps,
+                    tokenless: body.tokenless,
                 });
             }
             Ok(modules)

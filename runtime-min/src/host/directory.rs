@@ -2,9 +2,11 @@
 
 use tokio_util::sync::CancellationToken;
 
+use std::sync::Arc;
+
 use super::HostError;
 use super::config::{DirectoryAuth, DirectorySettings};
-use crate::directory::{self, AuthMode, DirectoryConfig, RunningDirectory};
+use crate::directory::{self, AuthMode, DirectoryConfig, Registry, RunningDirectory};
 
 pub struct Embedded {
     running: RunningDirectory,
@@ -14,13 +16,18 @@ pub struct Embedded {
 }
 
 impl Embedded {
-    pub async fn start(settings: &DirectorySettings) -> Result<Self, HostError> {
+    /// `tokenless_modules` may register without the token (entries marked `tokenless`).
+    pub async fn start(
+        settings: &DirectorySettings,
+        tokenless_modules: impl IntoIterator<Item = String>,
+    ) -> Result<Self, HostError> {
         let token = match settings.auth {
             DirectoryAuth::Token => Some(directory::random_token()),
             DirectoryAuth::Disabled => None,
         };
         let config = DirectoryConfig::new(AuthMode::from_token(token.clone()))
-            .with_timing(settings.heartbeat_interval, settings.ttl);
+            .with_timing(settings.heartbeat_interval, settings.ttl)
+            .with_tokenless_modules(tokenless_modules);
         let stop = CancellationToken::new();
         let running = directory::serve(config, settings.listen, stop.clone())
             .await
@@ -37,6 +44,12 @@ impl Embedded {
 
     pub fn endpoint(&self) -> &str {
         &self.running.endpoint
+    }
+
+    /// The registry behind the server: the host reads and removes its modules' entries
+    /// in-process, with no token and no round trip.
+    pub fn registry(&self) -> Arc<Registry> {
+        Arc::clone(&self.running.registry)
     }
 
     pub fn token(&self) -> Option<&str> {

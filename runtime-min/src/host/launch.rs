@@ -59,7 +59,11 @@ impl Launch {
             env::HEARTBEAT_INTERVAL.to_owned(),
             crate::duration::display(run.heartbeat_interval),
         ));
-        if let Some(token) = &run.directory_token {
+        // A tokenless module (a ModKit binary) has no use for the token, so it never
+        // holds it.
+        if let Some(token) = &run.directory_token
+            && !entry.tokenless
+        {
             environment.push((env::DIRECTORY_TOKEN.to_owned(), token.clone()));
         }
 
@@ -72,8 +76,18 @@ impl Launch {
         }
     }
 
+    /// The instance id for the next process: the YAML's `MODGEN_INSTANCE_ID` when it
+    /// fixes one, else a fresh UUIDv4. The host keeps it to remove the process's entry
+    /// from the directory the moment the process exits.
+    pub fn instance_id(&self) -> String {
+        self.environment
+            .iter()
+            .find(|(key, _)| key == env::INSTANCE_ID)
+            .map_or_else(|| uuid::Uuid::new_v4().to_string(), |(_, id)| id.clone())
+    }
+
     /// Starts the module with piped stdout/stderr (for [`super::output`]) and no stdin.
-    pub fn spawn(&self) -> std::io::Result<Child> {
+    pub fn spawn(&self, instance_id: &str) -> std::io::Result<Child> {
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -81,6 +95,7 @@ impl Launch {
             // sets it again when auth is on).
             .env_remove(env::DIRECTORY_TOKEN)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
+            .env(env::INSTANCE_ID, instance_id)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

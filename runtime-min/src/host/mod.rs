@@ -17,12 +17,15 @@
 //! restarted. The host runs until `cancel` fires or it gives up under `on_give_up: exit`.
 
 pub mod config;
+pub mod deps;
 mod directory;
 /// Kept at its first home: generated module configs name `modgen_runtime::host::duration`.
 pub use crate::duration;
 mod launch;
 mod outcome;
 mod output;
+mod presence;
+mod readiness;
 mod restart;
 mod supervisor;
 
@@ -37,10 +40,12 @@ pub use config::{
     ConfigError, DirectoryAuth, DirectorySettings, Execution, HostConfig, ModuleEntry,
     ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
 };
+pub use deps::DependencyError;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
+use presence::Presence;
 use supervisor::Supervisor;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +60,10 @@ pub enum HostError {
         listen: std::net::SocketAddr,
         reason: String,
     },
+    /// A dependency cycle or unknown dependency in a config built in code (a YAML
+    /// reports it as [`ConfigError::Dependencies`] at load).
+    #[error(transparent)]
+    Dependencies(#[from] DependencyError),
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -114,9 +123,16 @@ pub async fn start(
     config: HostConfig,
     cancel: CancellationToken,
 ) -> Result<RunningHost, HostError> {
+    deps::start_order(&config.modules)?;
     check_launchable(&config.modules)?;
     let (output, writer) = Output::start().map_err(HostError::Output)?;
-    let directory = directory::Embedded::start(&config.directory).await?;
+    let tokenless = config
+        .modules
+        .iter()
+        .filter(|module| module.tokenless)
+        .map(|module| module.name.clone());
+    let directory = directory::Embedded::start(&config.directory, tokenless).await?;
+    let presence = Presence::new(directory.registry());
     output
         .host_line(
             Stream::Stdout,
@@ -132,12 +148,18 @@ pub async fn start(
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
     let stop = cancel.child_token();
+    // Spawned in file order; each waits for its dependencies' readiness itself, so
+    // modules start in dependency order and a slow one delays only its dependents.
     let supervisors: Vec<_> = config
         .modules
         .iter()
-        .map(|entry| {
+        .zip(readiness::for_modules(&config.modules))
+        .map(|(entry, readiness)| {
             let supervisor = Supervisor {
                 launch: Launch::new(entry, &run),
+                starts: 0,
+                presence: presence.clone(),
+                readiness,
                 restart: config.restart.clone(),
                 grace_period: config.shutdown.grace_period,
                 output: output.clone(),

@@ -30,6 +30,8 @@ pub enum ModuleEnd {
     Crashed { status: Option<ExitStatus> },
     /// Shutdown came before the module was first started.
     NotStarted,
+    /// Not started: a module it depends on ended without ever becoming ready.
+    DependencyUnavailable { dependency: String },
 }
 
 impl ModuleEnd {
@@ -39,7 +41,9 @@ impl ModuleEnd {
         match self {
             ModuleEnd::Stopped { status, killed } => !killed && stopped_when_asked(*status),
             ModuleEnd::Finished | ModuleEnd::NotStarted => true,
-            ModuleEnd::GaveUp { .. } | ModuleEnd::Crashed { .. } => false,
+            ModuleEnd::GaveUp { .. }
+            | ModuleEnd::Crashed { .. }
+            | ModuleEnd::DependencyUnavailable { .. } => false,
         }
     }
 }

@@ -12,6 +12,8 @@ use super::config::{OnGiveUp, RestartPolicy};
 use super::launch::Launch;
 use super::outcome::{ModuleEnd, ModuleOutcome, stopped_when_asked};
 use super::output::{Output, Stream};
+use super::presence::Presence;
+use super::readiness::ModuleReadiness;
 use crate::duration;
 
 /// How long a dead module's pipes may stay open (held by a process it left behind) before
@@ -20,12 +22,17 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
 
 pub struct Supervisor {
     pub launch: Launch,
+    /// Processes started so far: the first start plus every restart.
+    pub starts: u32,
     pub restart: RestartPolicy,
     pub grace_period: Duration,
     pub output: Output,
     /// Cancelled when the host shuts down; cancelled *by* this supervisor when it gives up
     /// under `on_give_up: exit`.
     pub stop: CancellationToken,
+    /// The module's entries in the host's directory: readiness, and removal at exit.
+    pub presence: Presence,
+    pub readiness: ModuleReadiness,
 }
 
 /// How one process of the module ended.
@@ -41,22 +48,66 @@ enum Watched {
 }
 
 impl Supervisor {
-    pub async fn run(self) -> ModuleOutcome {
+    pub async fn run(mut self) -> ModuleOutcome {
+        let end = match self.await_dependencies().await {
+            Ok(()) => self.supervise().await,
+            Err(end) => end,
+        };
+        self.readiness.mark_ended();
+        ModuleOutcome {
+            module: self.launch.module.clone(),
+            starts: match end {
+                ModuleEnd::NotStarted | ModuleEnd::DependencyUnavailable { .. } => 0,
+                _ => self.starts,
+            },
+            end,
+        }
+    }
+
+    /// Holds the first start until every dependency is ready.
+    async fn await_dependencies(&mut self) -> Result<(), ModuleEnd> {
+        let pending = self.readiness.pending().join(", ");
+        if pending.is_empty() {
+            return Ok(());
+        }
+        self.say(format!(
+            "module '{}' waits for its dependencies to be ready: {pending}",
+            self.launch.module
+        ))
+        .await;
+        let stop = self.stop.clone();
+        let ready = tokio::select! {
+            ready = self.readiness.dependencies_ready() => ready,
+            () = stop.cancelled() => return Err(ModuleEnd::NotStarted),
+        };
+        if let Err(dependency) = ready {
+            self.say(format!(
+                "module '{}' not started: its dependency '{dependency}' ended without \
+                 becoming ready",
+                self.launch.module
+            ))
+            .await;
+            return Err(ModuleEnd::DependencyUnavailable { dependency });
+        }
+        Ok(())
+    }
+
+    async fn supervise(&mut self) -> ModuleEnd {
         let mut history = super::restart::CrashHistory::new(self.restart.clone());
-        let mut starts = 0;
         let mut last_exit = None;
-        let end = loop {
+        loop {
             // Shutdown may land just as a backoff sleep ends.
             if self.stop.is_cancelled() {
-                break if starts == 0 {
+                break if self.starts == 0 {
                     ModuleEnd::NotStarted
                 } else {
                     ended_before_restart(last_exit)
                 };
             }
-            starts += 1;
-            let watched = match self.launch.spawn() {
-                Ok(child) => self.watch(child).await,
+            self.starts += 1;
+            let instance_id = self.launch.instance_id();
+            let watched = match self.launch.spawn(&instance_id) {
+                Ok(child) => self.watch(child, &instance_id).await,
                 Err(error) => Watched::Failed(format!("failed to start: {error}")),
             };
             let how = match watched {
@@ -98,16 +149,12 @@ impl Supervisor {
                     }
                 }
             }
-        };
-        ModuleOutcome {
-            module: self.launch.module.clone(),
-            starts,
-            end,
         }
     }
 
-    /// Runs one process of the module to its end, forwarding its output.
-    async fn watch(&self, mut child: Child) -> Watched {
+    /// Runs one process of the module to its end, forwarding its output, marking the
+    /// module ready once it registered, and removing its directory entries at its exit.
+    async fn watch(&self, mut child: Child, instance_id: &str) -> Watched {
         let mut forwarders = Vec::new();
         if let Some(stdout) = child.stdout.take() {
             forwarders.push(self.forward(Stream::Stdout, stdout));
@@ -115,13 +162,26 @@ impl Supervisor {
         if let Some(stderr) = child.stderr.take() {
             forwarders.push(self.forward(Stream::Stderr, stderr));
         }
-        let watched = tokio::select! {
-            status = child.wait() => match status {
-                Ok(status) => Watched::Exited(status),
-                Err(error) => Watched::Failed(format!("could not be waited for: {error}")),
-            },
-            () = self.stop.cancelled() => self.terminate(&mut child).await,
+        let module = self.launch.module.as_str();
+        let registered = self.presence.registered(instance_id, module);
+        tokio::pin!(registered);
+        let mut awaiting_registration = !self.readiness.is_ready();
+        let watched = loop {
+            tokio::select! {
+                status = child.wait() => break match status {
+                    Ok(status) => Watched::Exited(status),
+                    Err(error) => Watched::Failed(format!("could not be waited for: {error}")),
+                },
+                () = self.stop.cancelled() => break self.terminate(&mut child).await,
+                () = &mut registered, if awaiting_registration => {
+                    awaiting_registration = false;
+                    self.readiness.mark_ready();
+                }
+            }
         };
+        // Before draining the pipes: the dead endpoint must stop resolving now, not
+        // after the process's last output or its TTL.
+        self.presence.forget(instance_id, module).await;
         for forwarder in forwarders {
             let abort = forwarder.abort_handle();
             if tokio::time::timeout(DRAIN_TIMEOUT, forwarder)
