@@ -67,8 +67,8 @@ restart: {{ initial_backoff: 50ms }}
     let second_endpoint = host.stdout.wait_for_nth(READY, 2, PATIENCE);
     let second_endpoint = second_endpoint.rsplit(' ').next().unwrap().to_owned();
     let deadline = Instant::now() + PATIENCE;
-    // The dead instance stays listed until its TTL; resolve round-robins, so the new
-    // one must come up within a few tries.
+    // The host removed the dead instance when it saw the exit; the new one comes up
+    // once the restarted process registers.
     let resolved_new = loop {
         let resolved = directory.resolve(SERVICE).await.unwrap();
         if resolved == second_endpoint {
