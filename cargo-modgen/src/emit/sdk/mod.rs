@@ -5,6 +5,7 @@ mod api;
 mod cargo;
 mod client;
 mod error;
+mod fake;
 mod layout;
 mod lib_rs;
 mod server;

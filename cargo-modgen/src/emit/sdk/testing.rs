@@ -1,4 +1,5 @@
-//! `testing.rs`: serve any implementation on a loopback port and get a connected client.
+//! `testing.rs`: serve any implementation on a loopback port and get a connected client,
+//! and a fake of every API trait (`fake.rs`).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,6 +37,7 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
     let clients = model.services.iter().map(|s| ident(&s.client_name));
     let routes = model.services.iter().map(|s| item(s, "routes"));
+    let fakes = super::fake::emit(model);
     Ok(quote! {
         //! Test helpers for consumers of this SDK.
 
@@ -49,6 +51,8 @@ pub fn emit(model: &Model) -> Result<TokenStream, Error> {
         use super::server::{#(#routes),*};
 
         #(#functions)*
+
+        #fakes
 
         #surface
     })
