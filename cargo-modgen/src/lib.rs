@@ -15,6 +15,7 @@ pub mod expand;
 pub mod fileset;
 pub mod freshness;
 pub mod manifest;
+pub mod members;
 pub mod model;
 pub mod names;
 pub mod proto;

@@ -8,6 +8,7 @@ mod dynamic_codec;
 pub mod generate;
 mod lookup;
 pub mod new;
+mod new_member;
 mod reflection;
 pub mod run;
 mod stubs;

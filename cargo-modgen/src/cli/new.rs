@@ -1,4 +1,5 @@
-//! `cargo modgen new <name>`: a module workspace that builds and runs at once.
+//! `cargo modgen new <name>`: a module workspace that builds and runs at once; inside an
+//! existing one (and without `--dir`), a module added to it (`new_member.rs`).
 //!
 //! Everything is built in a staging directory next to the target and renamed into place
 //! at the end, so an error (a bad proto, an unknown service) leaves nothing behind.
@@ -32,6 +33,7 @@ pub struct NewArgs {
     #[arg(long, value_name = "NAME", requires = "proto")]
     pub service: Vec<String>,
     /// Where to create the workspace (default: `./<name>`). Must not exist, or be empty.
+    /// Without it, inside a module workspace, the module is added to that workspace.
     #[arg(long, value_name = "PATH")]
     pub dir: Option<PathBuf>,
     /// Depend on this registry version of modgen-runtime.
@@ -45,6 +47,13 @@ pub struct NewArgs {
 pub fn run(args: &NewArgs) -> Result<(), String> {
     modgen::names::check_package_name(&args.name)
         .map_err(|why| format!("invalid module name `{}`: {why}", args.name))?;
+    if args.dir.is_none() {
+        let here = std::env::current_dir()
+            .map_err(|e| format!("cannot read the current directory: {e}"))?;
+        if let Some(root) = super::new_member::enclosing_workspace(&here) {
+            return super::new_member::run(args, &root);
+        }
+    }
     let target = args
         .dir
         .clone()
@@ -100,7 +109,7 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
 /// effort: without rustfmt on PATH, or if it fails, the files stay as printed, which
 /// builds all the same. Run in the staging directory, so that a `rustfmt.toml` above the
 /// target applies as it will to the user's own `cargo fmt`.
-fn format_user_rust(root: &Path, files: &FileSet) {
+pub(super) fn format_user_rust(root: &Path, files: &FileSet) {
     let paths: Vec<PathBuf> = files
         .files()
         .iter()
@@ -121,7 +130,7 @@ fn format_user_rust(root: &Path, files: &FileSet) {
         .status();
 }
 
-fn refuse_non_empty(target: &Path) -> Result<(), String> {
+pub(super) fn refuse_non_empty(target: &Path) -> Result<(), String> {
     match fs::read_dir(target) {
         Ok(mut entries) => {
             if entries.next().is_some() {
@@ -142,7 +151,7 @@ fn refuse_non_empty(target: &Path) -> Result<(), String> {
     }
 }
 
-fn runtime_dep(args: &NewArgs) -> Result<RuntimeDep, String> {
+pub(super) fn runtime_dep(args: &NewArgs) -> Result<RuntimeDep, String> {
     if let Some(version) = &args.runtime_version {
         return Ok(RuntimeDep::Version(version.clone()));
     }
@@ -173,7 +182,7 @@ fn runtime_dep(args: &NewArgs) -> Result<RuntimeDep, String> {
 }
 
 /// Writes `proto/` and `modgen.toml` into `root`; returns the manifest's text.
-fn write_inputs(args: &NewArgs, root: &Path) -> Result<String, String> {
+pub(super) fn write_inputs(args: &NewArgs, root: &Path) -> Result<String, String> {
     let (proto_files, sample_config) = if args.proto.is_empty() {
         let path = scaffold::starter_proto_path(&args.name);
         write(&root.join(&path), &scaffold::starter_proto(&args.name))?;
@@ -244,12 +253,12 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// The staging directory; removed on drop unless [`Staging::finish`] moved it into place.
-struct Staging {
+pub(super) struct Staging {
     path: Option<PathBuf>,
 }
 
 impl Staging {
-    fn create(parent: &Path, name: &str) -> Result<Self, String> {
+    pub(super) fn create(parent: &Path, name: &str) -> Result<Self, String> {
         let path = parent.join(format!(".{name}.modgen-new.{}", std::process::id()));
         // A leftover of a killed run with the same pid is ours to replace.
         let _ = fs::remove_dir_all(&path);
@@ -257,13 +266,13 @@ impl Staging {
         Ok(Staging { path: Some(path) })
     }
 
-    fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         self.path.as_deref().unwrap_or(Path::new("."))
     }
 
     /// Renames the staging directory to `target` (which may exist if empty: rename
     /// replaces an empty directory).
-    fn finish(mut self, target: &Path) -> Result<(), String> {
+    pub(super) fn finish(mut self, target: &Path) -> Result<(), String> {
         let path = self.path.clone().unwrap_or_default();
         fs::rename(&path, target)
             .map_err(|e| format!("cannot move the new workspace to {}: {e}", target.display()))?;

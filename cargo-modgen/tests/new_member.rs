@@ -1,0 +1,149 @@
+//! `cargo modgen new` inside a module workspace adds the module to it: its directory, the
+//! workspace's `Cargo.toml` members (edited, the user's comments kept) and its
+//! `host.yaml` entry; a taken name changes nothing. No build here (see
+//! `new_workspace_builds.rs`); `cargo metadata` proves cargo sees every member.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn modgen(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn new(name: &str, cwd: &Path) -> Output {
+    modgen(&["new", name, "--runtime-version", "0.1.0"], cwd)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// A `calc` workspace whose Cargo.toml the user has commented.
+fn calc_workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let base = tempfile::tempdir().unwrap();
+    let output = new("calc", base.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let root = base.path().join("calc");
+    let cargo = root.join("Cargo.toml");
+    std::fs::write(
+        &cargo,
+        format!("# Our services, one crate pair each.\n{}", read(&cargo)),
+    )
+    .unwrap();
+    (base, root)
+}
+
+#[test]
+fn new_inside_a_workspace_adds_the_module_to_its_members_and_host() {
+    let (_base, root) = calc_workspace();
+    // From inside one of the workspace's crates, as from its root.
+    let output = new("greeter", &root.join("calc"));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let cargo = read(&root.join("Cargo.toml"));
+    assert!(
+        cargo.starts_with("# Our services, one crate pair each.\n"),
+        "{cargo}"
+    );
+    let members = cargo
+        .lines()
+        .find(|line| line.starts_with("members"))
+        .unwrap();
+    assert_eq!(
+        members,
+        r#"members = ["calc-sdk", "calc", "greeter/greeter-sdk", "greeter/greeter"]"#
+    );
+    for file in [
+        "modgen.toml",
+        "greeter/Cargo.toml",
+        "greeter-sdk/Cargo.toml",
+        "host.yaml",
+    ] {
+        assert!(root.join("greeter").join(file).is_file(), "greeter/{file}");
+    }
+    assert!(
+        !root.join("greeter/Cargo.toml").exists(),
+        "no workspace of its own"
+    );
+
+    let host = read(&root.join("host.yaml"));
+    let at = |needle: &str| {
+        host.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} in:\n{host}"))
+    };
+    assert!(at("  calc:\n") < at("  greeter:\n"));
+    assert!(
+        at("  greeter:\n") < at("\ndirectory:"),
+        "inside the modules block:\n{host}"
+    );
+    assert!(
+        host.contains("executable_path: target/debug/greeter\n"),
+        "{host}"
+    );
+    assert!(
+        host.contains("# The embedded directory"),
+        "comments kept:\n{host}"
+    );
+    // The module's own host.yaml runs it alone, from its directory.
+    assert!(
+        read(&root.join("greeter/host.yaml")).contains("executable_path: ../target/debug/greeter")
+    );
+
+    let metadata = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(metadata.status.success(), "{}", stderr(&metadata));
+    let json = String::from_utf8_lossy(&metadata.stdout);
+    for package in [
+        "\"name\":\"greeter\"",
+        "\"name\":\"greeter-sdk\"",
+        "\"name\":\"calc\"",
+    ] {
+        assert!(json.contains(package), "{package} not a member");
+    }
+
+    // The added module's own commands work from its directory.
+    let check = modgen(&["check"], &root.join("greeter"));
+    assert!(check.status.success(), "{}", stderr(&check));
+}
+
+#[test]
+fn a_module_name_the_host_already_has_changes_nothing() {
+    let (_base, root) = calc_workspace();
+    let host = root.join("host.yaml");
+    let host_before = read(&host);
+    std::fs::write(
+        &host,
+        host_before.replace("modules:\n", "modules:\n  greeter:\n    runtime: { type: oop, execution: { executable_path: /bin/true } }\n"),
+    )
+    .unwrap();
+    let (cargo_before, host_before) = (read(&root.join("Cargo.toml")), read(&host));
+
+    let output = new("greeter", &root);
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("host.yaml:5: a module named `greeter` is already there"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!root.join("greeter").exists());
+    assert_eq!(read(&root.join("Cargo.toml")), cargo_before);
+    assert_eq!(read(&host), host_before);
+    let leftovers: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("modgen-new"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
