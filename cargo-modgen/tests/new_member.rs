@@ -118,6 +118,39 @@ fn new_inside_a_workspace_adds_the_module_to_its_members_and_host() {
 }
 
 #[test]
+fn generate_and_check_at_the_root_work_on_every_module() {
+    let (_base, root) = calc_workspace();
+    assert!(new("greeter", &root).status.success());
+
+    let check = modgen(&["check"], &root);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert_eq!(
+        stderr(&check).matches("generated files are fresh").count(),
+        2,
+        "{}",
+        stderr(&check)
+    );
+
+    let api = root.join("greeter/greeter-sdk/src/api.rs");
+    std::fs::remove_file(&api).unwrap();
+    let check = modgen(&["check"], &root);
+    assert!(!check.status.success());
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        stdout.contains("greeter/greeter-sdk/src/api.rs"),
+        "{stdout}"
+    );
+
+    let generate = modgen(&["generate"], &root);
+    assert!(generate.status.success(), "{}", stderr(&generate));
+    assert!(
+        api.is_file(),
+        "generate at the root regenerated the added module"
+    );
+    assert!(modgen(&["check"], &root).status.success());
+}
+
+#[test]
 fn a_module_name_the_host_already_has_changes_nothing() {
     let (_base, root) = calc_workspace();
     let host = root.join("host.yaml");

@@ -2,13 +2,14 @@
 //! would write now. For CI: one line per file that is stale, missing, edited by hand or
 //! orphaned, with a short diff, and exit status 1; nothing is written.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use modgen::FileState;
 
 use super::compat::{self, BreakingPolicy};
 use super::generate::load;
+use super::workspace::workspace_manifests;
 
 /// Diff lines shown per file: enough to see what moved, short enough for a CI log.
 const DIFF_LINES: usize = 24;
@@ -28,8 +29,22 @@ pub struct CheckArgs {
     pub deny_breaking: bool,
 }
 
+/// Every module of the workspace unless `--manifest` names one; fails when any is stale.
 pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
-    let loaded = load(args.manifest.as_deref(), None, None)?;
+    if args.manifest.is_some() {
+        return run_one(args, args.manifest.as_deref());
+    }
+    let mut status = ExitCode::SUCCESS;
+    for manifest in workspace_manifests()? {
+        if run_one(args, Some(&manifest))? != ExitCode::SUCCESS {
+            status = ExitCode::FAILURE;
+        }
+    }
+    Ok(status)
+}
+
+fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
+    let loaded = load(manifest, None, None)?;
     let report = compat::report(&loaded)?;
     let policy = BreakingPolicy {
         deny_breaking: args.deny_breaking,

@@ -13,7 +13,7 @@ use modgen::workspace::{Target, sdk_target, workspace_target};
 use modgen::{Manifest, Model, RuntimeDep};
 
 use super::compat::{self, BreakingPolicy};
-use super::workspace::find_manifest;
+use super::workspace::{find_manifest, workspace_manifests};
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -49,12 +49,19 @@ pub struct Loaded {
     pub workspace_root: Option<PathBuf>,
 }
 
+/// Every module of the workspace unless `--manifest` or `--out` names one.
 pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
-    let loaded = load(
-        args.manifest.as_deref(),
-        args.out.as_deref(),
-        chosen_runtime(args),
-    )?;
+    if args.manifest.is_some() || args.out.is_some() {
+        return run_one(args, args.manifest.as_deref());
+    }
+    for manifest in workspace_manifests()? {
+        run_one(args, Some(&manifest))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_one(args: &GenerateArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
+    let loaded = load(manifest, args.out.as_deref(), chosen_runtime(args))?;
     let report = compat::report(&loaded)?;
     args.breaking.refuse_denied(&loaded, report.as_ref())?;
 
