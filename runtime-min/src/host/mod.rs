@@ -15,6 +15,12 @@
 //! says so on stderr, and keeps the other modules running (or, with
 //! `restart.on_give_up: exit`, stops them all). A module that exits 0 is done and is not
 //! restarted. The host runs until `cancel` fires or it gives up under `on_give_up: exit`.
+//!
+//! Modules may depend on modules (`deps`): a dependent's first start waits until its
+//! dependencies registered (`deps.rs` refuses cycles and unknown names, `readiness.rs`
+//! gates). The host hands each process its instance id and removes that instance from
+//! the directory the moment the process exits (`presence.rs`), so a crashed module is
+//! never resolved for the rest of its TTL.
 
 pub mod config;
 pub mod deps;

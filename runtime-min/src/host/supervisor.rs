@@ -56,10 +56,7 @@ impl Supervisor {
         self.readiness.mark_ended();
         ModuleOutcome {
             module: self.launch.module.clone(),
-            starts: match end {
-                ModuleEnd::NotStarted | ModuleEnd::DependencyUnavailable { .. } => 0,
-                _ => self.starts,
-            },
+            starts: self.starts,
             end,
         }
     }
