@@ -331,3 +331,57 @@ async fn a_tokenless_module_registers_without_the_token_and_no_other_may() {
         "a wrong token is still wrong"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_removes_only_that_processs_instance_not_its_namesakes() {
+    // Both run the echo binary, so both register as module `echo`; the first entry is
+    // also called `echo`. Its crash must not take the other's instance along.
+    let yaml = format!(
+        "modules:\n{}{}restart: {{ initial_backoff: 5s }}\n",
+        echo_entry("echo", ""),
+        echo_entry("echo-2", "")
+    );
+    let host = Host::start(&yaml);
+    let directory = DirectoryClient::connect(&host.directory_endpoint())
+        .await
+        .unwrap();
+    host.stdout.wait_for(&format!("[echo] {READY}"), PATIENCE);
+    host.stdout.wait_for(&format!("[echo-2] {READY}"), PATIENCE);
+    let ids: Vec<(i32, String)> = children_of(host.pid())
+        .into_iter()
+        .map(|pid| (pid, environ_of(pid, "MODGEN_INSTANCE_ID").unwrap()))
+        .collect();
+    assert_eq!(directory.list_instances("echo").await.unwrap().len(), 2);
+    // Which process is entry `echo`'s: the one whose instance serves the endpoint its
+    // ready line names.
+    let (victim, survivor) = {
+        let echo_line = host.stdout.wait_for(&format!("[echo] {READY}"), PATIENCE);
+        let echo_endpoint = echo_line.rsplit(' ').next().unwrap().to_owned();
+        let listed = directory.list_instances("echo").await.unwrap();
+        let victim_id = listed
+            .iter()
+            .find(|i| i.endpoint_uri == echo_endpoint)
+            .unwrap()
+            .instance_id
+            .clone();
+        let (pid, _) = ids.iter().find(|(_, id)| *id == victim_id).unwrap().clone();
+        let survivor = ids
+            .iter()
+            .find(|(_, id)| *id != victim_id)
+            .unwrap()
+            .1
+            .clone();
+        (pid, survivor)
+    };
+    // SAFETY: kill(2) on a module process the host started.
+    unsafe { libc::kill(victim, libc::SIGKILL) };
+    host.stderr
+        .wait_for("module 'echo' crashed (signal: 9 (SIGKILL))", PATIENCE);
+    let listed = directory.list_instances("echo").await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|i| i.instance_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [survivor.as_str()],
+        "only the crashed process's instance went"
+    );
+}

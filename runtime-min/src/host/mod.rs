@@ -165,6 +165,9 @@ pub async fn start(
                 launch: Launch::new(entry, &run),
                 starts: 0,
                 presence: presence.clone(),
+                // A ModKit binary picks its own instance id; only such entries (tokenless,
+                // or any under `auth: disabled`) are matched by name as well.
+                match_by_name: entry.tokenless || config.directory.auth == DirectoryAuth::Disabled,
                 readiness,
                 restart: config.restart.clone(),
                 grace_period: config.shutdown.grace_period,

@@ -32,6 +32,9 @@ pub struct Supervisor {
     pub stop: CancellationToken,
     /// The module's entries in the host's directory: readiness, and removal at exit.
     pub presence: Presence,
+    /// Whether instances registered under the entry's name are this process's too (it
+    /// may ignore the instance id it is handed); see [`Presence`].
+    pub match_by_name: bool,
     pub readiness: ModuleReadiness,
 }
 
@@ -159,8 +162,8 @@ impl Supervisor {
         if let Some(stderr) = child.stderr.take() {
             forwarders.push(self.forward(Stream::Stderr, stderr));
         }
-        let module = self.launch.module.as_str();
-        let registered = self.presence.registered(instance_id, module);
+        let by_name = self.match_by_name.then_some(self.launch.module.as_str());
+        let registered = self.presence.registered(instance_id, by_name);
         tokio::pin!(registered);
         let mut awaiting_registration = !self.readiness.is_ready();
         let watched = loop {
@@ -178,7 +181,7 @@ impl Supervisor {
         };
         // Before draining the pipes: the dead endpoint must stop resolving now, not
         // after the process's last output or its TTL.
-        self.presence.forget(instance_id, module).await;
+        self.presence.forget(instance_id, by_name).await;
         for forwarder in forwarders {
             let abort = forwarder.abort_handle();
             if tokio::time::timeout(DRAIN_TIMEOUT, forwarder)
