@@ -173,11 +173,11 @@ fn unknown_top_level_section_is_an_error() {
 }
 
 #[test]
-fn non_oop_runtime_is_refused_with_a_clear_message() {
+fn an_unknown_runtime_type_is_refused_naming_both_kinds() {
     let yaml = "modules:
   calculator:
     runtime:
-      type: local
+      type: wasm
       execution:
         executable_path: /bin/true
 ";
@@ -187,10 +187,26 @@ fn non_oop_runtime_is_refused_with_a_clear_message() {
     assert!(error.starts_with("host.yaml:4:"), "{error}");
     assert!(error.contains("modules.calculator.runtime: "), "{error}");
     assert!(
-        error.contains("runtime type `local` is not supported"),
+        error.contains("runtime type `wasm` is not supported: use `oop`"),
         "{error}"
     );
-    assert!(error.contains("`type: oop`"), "{error}");
+    assert!(error.contains("or `local`"), "{error}");
+}
+
+#[test]
+fn a_local_module_needs_no_execution_but_an_oop_one_does() {
+    let local = "modules:\n  calc:\n    runtime: { type: local }\n";
+    let config = HostConfig::from_yaml_str(local, Path::new("host.yaml")).unwrap();
+    assert_eq!(config.modules[0].runtime.kind, RuntimeKind::Local);
+
+    let oop = "modules:\n  calc:\n    runtime: { type: oop }\n";
+    let error = HostConfig::from_yaml_str(oop, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        "host.yaml: module 'calc': `type: oop` needs `runtime.execution.executable_path`"
+    );
 }
 
 #[test]

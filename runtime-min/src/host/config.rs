@@ -86,16 +86,22 @@ pub struct ModuleEntry {
 pub struct ModuleRuntime {
     #[serde(rename = "type")]
     pub kind: RuntimeKind,
+    /// Required for `oop`. A `local` entry may keep it (ignored), so moving a module
+    /// between the two is a one-word change.
+    #[serde(default)]
     pub execution: Execution,
 }
 
-/// Only `oop`: an in-process module is linked into its host binary, there is nothing to spawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuntimeKind {
+    /// A process the host spawns.
     Oop,
+    /// Linked into the host binary ([`super::LocalModule`]): runs in the host's process,
+    /// and its in-process consumers call it through the client hub.
+    Local,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Execution {
     pub executable_path: PathBuf,
@@ -227,6 +233,22 @@ impl HostConfig {
         };
         let home = std::env::var_os("HOME").map(PathBuf::from);
         for module in &mut config.modules {
+            if module.runtime.kind == RuntimeKind::Local {
+                continue;
+            }
+            if module
+                .runtime
+                .execution
+                .executable_path
+                .as_os_str()
+                .is_empty()
+            {
+                return Err(ConfigError::Path {
+                    file: file.to_owned(),
+                    module: module.name.clone(),
+                    message: "`type: oop` needs `runtime.execution.executable_path`".to_owned(),
+                });
+            }
             let execution = &mut module.runtime.execution;
             let resolve = |path: &Path| {
                 resolve_path(path, &base, home.as_deref()).map_err(|message| ConfigError::Path {
@@ -287,10 +309,10 @@ impl<'de> Deserialize<'de> for RuntimeKind {
         let kind = String::deserialize(deserializer)?;
         match kind.as_str() {
             "oop" => Ok(RuntimeKind::Oop),
+            "local" => Ok(RuntimeKind::Local),
             other => Err(de::Error::custom(format!(
-                "runtime type `{other}` is not supported: modgen-host only spawns \
-                 out-of-process modules (`type: oop`); in-process modules are linked \
-                 into their host binary"
+                "runtime type `{other}` is not supported: use `oop` (a process the host \
+                 spawns) or `local` (linked into the host binary)"
             ))),
         }
     }

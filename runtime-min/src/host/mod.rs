@@ -28,6 +28,7 @@ mod directory;
 /// Kept at its first home: generated module configs name `modgen_runtime::host::duration`.
 pub use crate::duration;
 mod launch;
+mod local;
 mod outcome;
 mod output;
 mod presence;
@@ -47,6 +48,7 @@ pub use config::{
     ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
 };
 pub use deps::DependencyError;
+pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
 use launch::{Launch, RunEnvironment};
@@ -129,8 +131,20 @@ pub async fn start(
     config: HostConfig,
     cancel: CancellationToken,
 ) -> Result<RunningHost, HostError> {
+    start_with(config, Vec::new(), cancel).await
+}
+
+/// [`start`] for a host binary that links modules: the entries of `type: local` run in
+/// this process from `locals` (matched by module name); every `local` entry needs one.
+/// Linked modules the YAML runs as `oop` (or does not name) are not started here.
+pub async fn start_with(
+    config: HostConfig,
+    locals: Vec<LocalModule>,
+    cancel: CancellationToken,
+) -> Result<RunningHost, HostError> {
     deps::start_order(&config.modules)?;
     check_launchable(&config.modules)?;
+    let mut locals = take_locals(&config.modules, locals)?;
     let (output, writer) = Output::start().map_err(HostError::Output)?;
     let tokenless = config
         .modules
@@ -156,11 +170,32 @@ pub async fn start(
     let stop = cancel.child_token();
     // Spawned in file order; each waits for its dependencies' readiness itself, so
     // modules start in dependency order and a slow one delays only its dependents.
+    let local_run = local::LocalRun {
+        hub: crate::hub::ClientHub::new(),
+        directory_endpoint: run.directory_endpoint.clone(),
+        directory_token: run.directory_token.clone(),
+        heartbeat_interval: run.heartbeat_interval,
+    };
     let supervisors: Vec<_> = config
         .modules
         .iter()
         .zip(readiness::for_modules(&config.modules))
         .map(|(entry, readiness)| {
+            if let Some(module) = locals.remove(&entry.name) {
+                let supervisor = local::LocalSupervisor {
+                    module,
+                    config: entry
+                        .config
+                        .clone()
+                        .unwrap_or_else(|| serde_json::json!({})),
+                    run: local_run.clone(),
+                    grace_period: config.shutdown.grace_period,
+                    output: output.clone(),
+                    stop: stop.clone(),
+                    readiness,
+                };
+                return tokio::spawn(supervisor.run());
+            }
             let supervisor = Supervisor {
                 launch: Launch::new(entry, &run),
                 starts: 0,
@@ -230,11 +265,48 @@ pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOu
     start(config, cancel).await?.wait().await
 }
 
+/// The linked module of every `local` entry, by name; a `local` entry this binary does
+/// not link is a launch problem (found before anything starts).
+fn take_locals(
+    modules: &[ModuleEntry],
+    locals: Vec<LocalModule>,
+) -> Result<std::collections::HashMap<String, LocalModule>, HostError> {
+    let mut linked: std::collections::HashMap<_, _> = locals
+        .into_iter()
+        .map(|module| (module.name().to_owned(), module))
+        .collect();
+    let mut chosen = std::collections::HashMap::new();
+    let mut problems = Vec::new();
+    for entry in modules
+        .iter()
+        .filter(|m| m.runtime.kind == RuntimeKind::Local)
+    {
+        match linked.remove(&entry.name) {
+            Some(module) => {
+                chosen.insert(entry.name.clone(), module);
+            }
+            None => problems.push(LaunchProblem {
+                module: entry.name.clone(),
+                path: PathBuf::from(std::env::args_os().next().unwrap_or_default()),
+                problem: "`type: local`, but this host binary does not link it",
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(chosen)
+    } else {
+        Err(HostError::Launch(problems))
+    }
+}
+
 /// Refuses to start anything when any module cannot be started, naming each one: a
 /// typo in one path should not leave half a system running.
 fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
     let mut problems = Vec::new();
-    for module in modules {
+    for module in modules
+        .iter()
+        .filter(|m| m.runtime.kind == RuntimeKind::Oop)
+    {
         let execution = &module.runtime.execution;
         let path = &execution.executable_path;
         let problem = match std::fs::metadata(path) {

@@ -32,6 +32,11 @@ pub enum ModuleEnd {
     NotStarted,
     /// Not started: a module it depends on ended without ever becoming ready.
     DependencyUnavailable { dependency: String },
+    /// A `local` module stopped at shutdown; `timed_out`: its server was still draining
+    /// when the grace period ended.
+    LocalStopped { timed_out: bool },
+    /// A `local` module failed to build, serve or register (said on stderr).
+    LocalFailed { reason: String },
 }
 
 impl ModuleEnd {
@@ -41,9 +46,11 @@ impl ModuleEnd {
         match self {
             ModuleEnd::Stopped { status, killed } => !killed && stopped_when_asked(*status),
             ModuleEnd::Finished | ModuleEnd::NotStarted => true,
+            ModuleEnd::LocalStopped { timed_out } => !timed_out,
             ModuleEnd::GaveUp { .. }
             | ModuleEnd::Crashed { .. }
-            | ModuleEnd::DependencyUnavailable { .. } => false,
+            | ModuleEnd::DependencyUnavailable { .. }
+            | ModuleEnd::LocalFailed { .. } => false,
         }
     }
 }
