@@ -144,7 +144,7 @@ pub async fn start_with(
 ) -> Result<RunningHost, HostError> {
     deps::start_order(&config.modules)?;
     check_launchable(&config.modules)?;
-    let mut locals = take_locals(&config.modules, locals)?;
+    let locals = take_locals(&config.modules, locals)?;
     let (output, writer) = Output::start().map_err(HostError::Output)?;
     let tokenless = config
         .modules
@@ -168,50 +168,7 @@ pub async fn start_with(
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
     let stop = cancel.child_token();
-    // Spawned in file order; each waits for its dependencies' readiness itself, so
-    // modules start in dependency order and a slow one delays only its dependents.
-    let local_run = local::LocalRun {
-        hub: crate::hub::ClientHub::new(),
-        directory_endpoint: run.directory_endpoint.clone(),
-        directory_token: run.directory_token.clone(),
-        heartbeat_interval: run.heartbeat_interval,
-    };
-    let supervisors: Vec<_> = config
-        .modules
-        .iter()
-        .zip(readiness::for_modules(&config.modules))
-        .map(|(entry, readiness)| {
-            if let Some(module) = locals.remove(&entry.name) {
-                let supervisor = local::LocalSupervisor {
-                    module,
-                    config: entry
-                        .config
-                        .clone()
-                        .unwrap_or_else(|| serde_json::json!({})),
-                    run: local_run.clone(),
-                    grace_period: config.shutdown.grace_period,
-                    output: output.clone(),
-                    stop: stop.clone(),
-                    readiness,
-                };
-                return tokio::spawn(supervisor.run());
-            }
-            let supervisor = Supervisor {
-                launch: Launch::new(entry, &run),
-                starts: 0,
-                presence: presence.clone(),
-                // A ModKit binary picks its own instance id; only such entries (tokenless,
-                // or any under `auth: disabled`) are matched by name as well.
-                match_by_name: entry.tokenless || config.directory.auth == DirectoryAuth::Disabled,
-                readiness,
-                restart: config.restart.clone(),
-                grace_period: config.shutdown.grace_period,
-                output: output.clone(),
-                stop: stop.clone(),
-            };
-            tokio::spawn(supervisor.run())
-        })
-        .collect();
+    let supervisors = spawn_supervisors(&config, locals, &run, &presence, &output, &stop);
 
     let grace_period = config.shutdown.grace_period;
     let task = tokio::spawn(async move {
@@ -263,6 +220,61 @@ pub async fn start_with(
 /// [`start`], then [`RunningHost::wait`]: what `modgen-host` and `cargo modgen run` do.
 pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOutcome, HostError> {
     start(config, cancel).await?.wait().await
+}
+
+/// One supervisor task per module, in file order; each waits for its dependencies'
+/// readiness itself, so modules start in dependency order and a slow one delays only its
+/// dependents.
+fn spawn_supervisors(
+    config: &HostConfig,
+    mut locals: std::collections::HashMap<String, LocalModule>,
+    run: &RunEnvironment,
+    presence: &Presence,
+    output: &Output,
+    stop: &CancellationToken,
+) -> Vec<JoinHandle<ModuleOutcome>> {
+    let local_run = local::LocalRun {
+        hub: crate::hub::ClientHub::new(),
+        directory_endpoint: run.directory_endpoint.clone(),
+        directory_token: run.directory_token.clone(),
+        heartbeat_interval: run.heartbeat_interval,
+    };
+    config
+        .modules
+        .iter()
+        .zip(readiness::for_modules(&config.modules))
+        .map(|(entry, readiness)| {
+            if let Some(module) = locals.remove(&entry.name) {
+                let supervisor = local::LocalSupervisor {
+                    module,
+                    config: entry
+                        .config
+                        .clone()
+                        .unwrap_or_else(|| serde_json::json!({})),
+                    run: local_run.clone(),
+                    grace_period: config.shutdown.grace_period,
+                    output: output.clone(),
+                    stop: stop.clone(),
+                    readiness,
+                };
+                return tokio::spawn(supervisor.run());
+            }
+            let supervisor = Supervisor {
+                launch: Launch::new(entry, run),
+                starts: 0,
+                presence: presence.clone(),
+                // A ModKit binary picks its own instance id; only such entries (tokenless,
+                // or any under `auth: disabled`) are matched by name as well.
+                match_by_name: entry.tokenless || config.directory.auth == DirectoryAuth::Disabled,
+                readiness,
+                restart: config.restart.clone(),
+                grace_period: config.shutdown.grace_period,
+                output: output.clone(),
+                stop: stop.clone(),
+            };
+            tokio::spawn(supervisor.run())
+        })
+        .collect()
 }
 
 /// The linked module of every `local` entry, by name; a `local` entry this binary does
