@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{
-    ConfigError, DirectoryAuth, DirectorySettings, Execution, HostConfig, ModuleEntry,
+    ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig, ModuleEntry,
     ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
 };
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
