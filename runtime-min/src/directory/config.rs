@@ -153,7 +153,11 @@ mod tests {
                 .validate()
         };
         assert!(with(EtcdSettings::new(vec!["http://127.0.0.1:2379".into()])).is_ok());
-        assert!(with(EtcdSettings::new(vec![])).unwrap_err().contains("at least one"));
+        assert!(
+            with(EtcdSettings::new(vec![]))
+                .unwrap_err()
+                .contains("at least one")
+        );
         let tls = with(EtcdSettings::new(vec!["https://etcd:2379".into()])).unwrap_err();
         assert!(tls.contains("https://etcd:2379"), "{tls}");
         let mut no_prefix = EtcdSettings::new(vec!["http://127.0.0.1:2379".into()]);

@@ -10,6 +10,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use super::client::Registration;
+use super::config::Backend;
 use super::config::DirectoryConfig;
 use super::proto::directory_service_server::{DirectoryService, DirectoryServiceServer};
 use super::proto::{
@@ -17,7 +18,6 @@ use super::proto::{
     ListInstancesRequest, ListInstancesResponse, RegisterInstanceRequest,
     ResolveGrpcServiceRequest, ResolveGrpcServiceResponse,
 };
-use super::config::Backend;
 use super::store::{InstanceStore, MemoryStore};
 use super::{AuthMode, Registry};
 
@@ -203,9 +203,10 @@ async fn open_store(
         Backend::Memory => Ok(Arc::new(MemoryStore::new())),
         #[cfg(feature = "etcd")]
         Backend::Etcd(settings) => {
-            let store = super::store::etcd::EtcdStore::connect(settings, config.ttl, cancel.child_token())
-                .await
-                .map_err(|error| ServeError::Store(error.to_string()))?;
+            let store =
+                super::store::etcd::EtcdStore::connect(settings, config.ttl, cancel.child_token())
+                    .await
+                    .map_err(|error| ServeError::Store(error.to_string()))?;
             Ok(Arc::new(store))
         }
         #[cfg(not(feature = "etcd"))]

@@ -20,12 +20,10 @@ impl Embedded {
             DirectoryAuth::Token => Some(directory::random_token()),
             DirectoryAuth::Disabled => None,
         };
-        let backend = settings
-            .backend()
-            .map_err(|reason| HostError::Directory {
-                listen: settings.listen,
-                reason,
-            })?;
+        let backend = settings.backend().map_err(|reason| HostError::Directory {
+            listen: settings.listen,
+            reason,
+        })?;
         let config = DirectoryConfig::new(AuthMode::from_token(token.clone()))
             .with_timing(settings.heartbeat_interval, settings.ttl)
             .with_backend(backend);

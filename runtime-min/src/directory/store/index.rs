@@ -81,14 +81,15 @@ impl<M> Indexes<M> {
         service_name: &'a str,
     ) -> impl Iterator<Item = (&'a Entry<M>, &'a str)> + 'a {
         let ids = self.by_service.get(service_name).into_iter().flatten();
-        ids.filter_map(|id| self.by_id.get(id)).filter_map(move |entry| {
-            let service = entry
-                .instance
-                .services
-                .iter()
-                .find(|s| s.service_name == service_name)?;
-            Some((entry, service.endpoint_uri.as_str()))
-        })
+        ids.filter_map(|id| self.by_id.get(id))
+            .filter_map(move |entry| {
+                let service = entry
+                    .instance
+                    .services
+                    .iter()
+                    .find(|s| s.service_name == service_name)?;
+                Some((entry, service.endpoint_uri.as_str()))
+            })
     }
 }
 

@@ -40,13 +40,15 @@ impl MemoryStore {
     }
 
     fn changed(&self) {
-        self.changes.send_modify(|count| *count = count.wrapping_add(1));
+        self.changes
+            .send_modify(|count| *count = count.wrapping_add(1));
     }
 }
 
 /// Who, other than `instance.module`, holds what `instance` asks for, judged at `now`.
 fn conflict(indexes: &Indexes<Instant>, instance: &Instance, now: Instant) -> Option<Claim> {
-    let foreign = |entry: &Entry<Instant>| entry.instance.module != instance.module && entry.meta > now;
+    let foreign =
+        |entry: &Entry<Instant>| entry.instance.module != instance.module && entry.meta > now;
     if let Some(holder) = indexes.get(&instance.instance_id).filter(|e| foreign(e)) {
         return Some(Claim::InstanceOwned {
             owner: holder.instance.module.clone(),
@@ -194,8 +196,14 @@ mod tests {
     #[tokio::test]
     async fn replacing_an_instance_drops_its_old_services_from_the_index() {
         let store = MemoryStore::new();
-        store.register(instance("m", "i1", &["a.A", "b.B"]), TTL).await.unwrap();
-        let claim = store.register(instance("m", "i1", &["b.B"]), TTL).await.unwrap();
+        store
+            .register(instance("m", "i1", &["a.A", "b.B"]), TTL)
+            .await
+            .unwrap();
+        let claim = store
+            .register(instance("m", "i1", &["b.B"]), TTL)
+            .await
+            .unwrap();
         assert_eq!(claim, Claim::Granted { replaced: true });
         assert!(store.live_bindings("a.A").await.unwrap().is_empty());
         assert_eq!(store.live_bindings("b.B").await.unwrap().len(), 1);
@@ -205,7 +213,10 @@ mod tests {
     #[tokio::test]
     async fn a_service_of_another_modules_live_instance_is_refused_and_nothing_written() {
         let store = MemoryStore::new();
-        store.register(instance("a", "i1", &["s.S"]), TTL).await.unwrap();
+        store
+            .register(instance("a", "i1", &["s.S"]), TTL)
+            .await
+            .unwrap();
         let claim = store
             .register(instance("b", "i2", &["b.B", "s.S"]), TTL)
             .await
@@ -218,15 +229,24 @@ mod tests {
             }
         );
         assert!(store.live_bindings("b.B").await.unwrap().is_empty());
-        let claim = store.register(instance("b", "i1", &["b.B"]), TTL).await.unwrap();
+        let claim = store
+            .register(instance("b", "i1", &["b.B"]), TTL)
+            .await
+            .unwrap();
         assert_eq!(claim, Claim::InstanceOwned { owner: "a".into() });
     }
 
     #[tokio::test(start_paused = true)]
     async fn keep_alive_does_not_revive_an_expired_instance_or_another_modules_one() {
         let store = MemoryStore::new();
-        store.register(instance("m", "dead", &["a.A"]), Duration::from_secs(1)).await.unwrap();
-        store.register(instance("m", "live", &["a.A"]), Duration::from_secs(3)).await.unwrap();
+        store
+            .register(instance("m", "dead", &["a.A"]), Duration::from_secs(1))
+            .await
+            .unwrap();
+        store
+            .register(instance("m", "live", &["a.A"]), Duration::from_secs(3))
+            .await
+            .unwrap();
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(!store.keep_alive("m", "dead", TTL).await.unwrap());
         assert!(!store.keep_alive("other", "live", TTL).await.unwrap());
@@ -238,8 +258,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn remove_expired_takes_only_expired_entries_out_of_every_index() {
         let store = MemoryStore::new();
-        store.register(instance("m", "old", &["a.A"]), Duration::from_secs(1)).await.unwrap();
-        store.register(instance("m", "new", &["a.A"]), Duration::from_secs(3)).await.unwrap();
+        store
+            .register(instance("m", "old", &["a.A"]), Duration::from_secs(1))
+            .await
+            .unwrap();
+        store
+            .register(instance("m", "new", &["a.A"]), Duration::from_secs(3))
+            .await
+            .unwrap();
         tokio::time::advance(Duration::from_secs(2)).await;
         let removed = store.remove_expired().await.unwrap();
         assert_eq!(removed.len(), 1);
@@ -252,7 +278,10 @@ mod tests {
     async fn deregister_checks_the_module_and_moves_the_view() {
         let store = MemoryStore::new();
         let changes = store.changes();
-        store.register(instance("m", "i1", &["a.A"]), TTL).await.unwrap();
+        store
+            .register(instance("m", "i1", &["a.A"]), TTL)
+            .await
+            .unwrap();
         let after_register = *changes.borrow();
         assert!(!store.deregister("other", "i1").await.unwrap());
         assert!(store.deregister("m", "i1").await.unwrap());

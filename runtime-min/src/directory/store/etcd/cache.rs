@@ -131,7 +131,11 @@ fn decode(keys: &Keys, kv: &KeyValue) -> Option<(Instance, i64)> {
 }
 
 /// Replaces the view with a full read of the instances; returns the snapshot revision.
-pub(crate) async fn resync(client: &Client, keys: &Keys, cache: &Cache) -> Result<i64, etcd_client::Error> {
+pub(crate) async fn resync(
+    client: &Client,
+    keys: &Keys,
+    cache: &Cache,
+) -> Result<i64, etcd_client::Error> {
     let response = client
         .kv_client()
         .get(keys.instances(), Some(GetOptions::new().with_prefix()))
@@ -191,7 +195,11 @@ async fn watch_once(client: &Client, keys: &Keys, cache: &Cache, after: i64) -> 
         .with_prefix()
         .with_start_revision(after + 1)
         .with_progress_notify();
-    let mut stream = match client.watch_client().watch(keys.instances(), Some(options)).await {
+    let mut stream = match client
+        .watch_client()
+        .watch(keys.instances(), Some(options))
+        .await
+    {
         Ok(stream) => stream,
         Err(error) => return error.to_string(),
     };

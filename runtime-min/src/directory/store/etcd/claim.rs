@@ -3,7 +3,9 @@
 //! for one name both read it free, but only the first transaction's compares hold; the
 //! second sees the name changed, reads again, and is refused.
 
-use etcd_client::{Compare, CompareOp, GetOptions, KvClient, PutOptions, Txn, TxnOp, TxnOpResponse};
+use etcd_client::{
+    Compare, CompareOp, GetOptions, KvClient, PutOptions, Txn, TxnOp, TxnOpResponse,
+};
 
 use super::keys::Keys;
 use crate::directory::store::{Claim, Instance, StoreError};
@@ -54,7 +56,10 @@ pub(crate) async fn claim(
                     replaced: holders.current.is_some(),
                 },
                 revision: response.header().map_or(0, |header| header.revision()),
-                replaced_lease: holders.current.map(|(_, old)| old).filter(|old| *old != lease),
+                replaced_lease: holders
+                    .current
+                    .map(|(_, old)| old)
+                    .filter(|old| *old != lease),
             });
         }
     }
@@ -138,8 +143,12 @@ fn unchanged_since(keys: &Keys, instance: &Instance, revision: i64) -> Vec<Compa
         revision + 1,
     )];
     compares.extend(instance.services.iter().map(|service| {
-        Compare::mod_revision(keys.holders(&service.service_name), CompareOp::Less, revision + 1)
-            .with_prefix()
+        Compare::mod_revision(
+            keys.holders(&service.service_name),
+            CompareOp::Less,
+            revision + 1,
+        )
+        .with_prefix()
     }));
     compares
 }

@@ -57,7 +57,10 @@ mod tests {
     fn prefix_gets_its_slash_and_instance_keys_round_trip() {
         let keys = Keys::new("/modgen/dir");
         assert_eq!(keys.instance("i-1"), "/modgen/dir/instances/i-1");
-        assert_eq!(keys.instance_id_of(b"/modgen/dir/instances/i-1"), Some("i-1"));
+        assert_eq!(
+            keys.instance_id_of(b"/modgen/dir/instances/i-1"),
+            Some("i-1")
+        );
         assert_eq!(keys.instance_id_of(b"/modgen/dirx/instances/i-1"), None);
         assert_eq!(keys.instance_id_of(b"/modgen/dir/services/a.A/i-1"), None);
         assert_eq!(keys.holder("a.A", "i-1"), "/modgen/dir/services/a.A/i-1");

@@ -101,7 +101,13 @@ impl EtcdStore {
     async fn expires_at(&self, lease: i64) -> Instant {
         let now = Instant::now();
         match self.client.lease_client().time_to_live(lease, None).await {
-            Ok(response) => now + Duration::from_secs(u64::try_from(response.ttl()).unwrap_or(0)),
+            // etcd truncates the remaining time to whole seconds (0 for a lease in its
+            // last second): round up instead, within what was granted.
+            Ok(response) if response.ttl() >= 0 => {
+                let remaining = (response.ttl() + 1).min(response.granted_ttl());
+                now + Duration::from_secs(u64::try_from(remaining).unwrap_or(0))
+            }
+            Ok(_) => now,
             Err(_) => now + self.ttl,
         }
     }
