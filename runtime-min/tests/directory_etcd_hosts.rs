@@ -247,3 +247,103 @@ async fn an_unreachable_etcd_stops_the_host_at_start_with_a_clear_error() {
         "{stderr}"
     );
 }
+
+/// Two hosts with one instance each, both listed on both; for the restart tests.
+async fn two_hosts_listed(etcd: &Etcd) -> (Host, Host, DirectoryClient, DirectoryClient) {
+    let host_a = start_host(etcd, "echo-on-a", "300ms", "2s");
+    let host_b = start_host(etcd, "echo-on-b", "300ms", "2s");
+    let (a, b) = (
+        writer_of(&host_a, "echo-on-a").await,
+        writer_of(&host_b, "echo-on-b").await,
+    );
+    for client in [&a, &b] {
+        eventually("both instances listed", PATIENCE, async || {
+            listed_ids(client).await == both("echo-on-a", "echo-on-b")
+        })
+        .await;
+    }
+    (host_a, host_b, a, b)
+}
+
+/// While etcd is down: the hosts say so, keep resolving from their caches, and refuse
+/// writes as UNAVAILABLE.
+async fn serves_from_cache_while_etcd_is_down(hosts: [&Host; 2], clients: [&DirectoryClient; 2]) {
+    for host in hosts {
+        host.stderr.wait_for("lost etcd", PATIENCE);
+    }
+    for client in clients {
+        let picks = [
+            client
+                .resolve(SERVICE)
+                .await
+                .expect("served from the cache"),
+            client
+                .resolve(SERVICE)
+                .await
+                .expect("served from the cache"),
+        ];
+        assert_ne!(picks[0], picks[1], "both instances still in the cache");
+        let write = Registration::new("late", "late-1", "1")
+            .with_service("late.v1.Late", "http://127.0.0.1:9");
+        let status = client.register(&write).await.expect_err("etcd is down");
+        assert_eq!(status.code(), Code::Unavailable, "{}", status.message());
+    }
+}
+
+/// After etcd is back: every instance is listed on both hosts again and still is two
+/// TTLs later, so nobody lost its registration for good.
+async fn everyone_registered_again(hosts: [&Host; 2], clients: [&DirectoryClient; 2]) {
+    for host in hosts {
+        host.stderr.wait_for("etcd is back", PATIENCE);
+    }
+    for client in clients {
+        eventually("both instances listed again", PATIENCE, async || {
+            listed_ids(client).await == both("echo-on-a", "echo-on-b")
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for client in clients {
+        assert_eq!(listed_ids(client).await, both("echo-on-a", "echo-on-b"));
+        client.resolve(SERVICE).await.expect("resolvable");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_etcd_restart_is_survived_and_leases_outlive_the_outage() {
+    let Some(mut etcd) = Etcd::start() else {
+        return;
+    };
+    let (host_a, host_b, a, b) = two_hosts_listed(&etcd).await;
+
+    etcd.kill();
+    serves_from_cache_while_etcd_is_down([&host_a, &host_b], [&a, &b]).await;
+    // Down for longer than the 2 s TTL: etcd renews every lease when it comes back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    etcd.restart();
+
+    everyone_registered_again([&host_a, &host_b], [&a, &b]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_etcd_that_comes_back_empty_gets_every_module_registered_again() {
+    let Some(mut etcd) = Etcd::start() else {
+        return;
+    };
+    let (host_a, host_b, a, b) = two_hosts_listed(&etcd).await;
+
+    etcd.kill();
+    serves_from_cache_while_etcd_is_down([&host_a, &host_b], [&a, &b]).await;
+    etcd.restart_empty();
+
+    // The caches resynchronise to nothing; the next heartbeats answer NOT_FOUND, and the
+    // modules register again.
+    everyone_registered_again([&host_a, &host_b], [&a, &b]).await;
+    for host in [&host_a, &host_b] {
+        assert!(
+            host.stderr.count("[echo]") > 0 && host.stderr.count("registered again") > 0,
+            "{}",
+            host.stderr.text()
+        );
+    }
+}

@@ -164,6 +164,14 @@ impl Etcd {
         self.kill();
         self.launch();
     }
+
+    /// Starts etcd again on the same ports with an empty data directory: every key and
+    /// lease is lost, as when a single-member cluster is rebuilt.
+    pub fn restart_empty(&mut self) {
+        self.kill();
+        std::fs::remove_dir_all(self.dir.path().join("data")).expect("remove etcd data");
+        self.launch();
+    }
 }
 
 impl Drop for Etcd {
