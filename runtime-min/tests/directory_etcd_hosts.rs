@@ -100,7 +100,9 @@ fn both(a: &str, b: &str) -> HashSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hosts_resolve_each_others_modules_and_rotate_fairly_across_them() {
-    let Some(etcd) = Etcd::start() else { return };
+    let Some(etcd) = etcd_support::start() else {
+        return;
+    };
     let host_a = start_host(&etcd, "echo-on-a", "500ms", "3s");
     let host_b = start_host(&etcd, "echo-on-b", "500ms", "3s");
     let (endpoint_a, endpoint_b) = (module_endpoint(&host_a), module_endpoint(&host_b));
@@ -126,7 +128,9 @@ async fn two_hosts_resolve_each_others_modules_and_rotate_fairly_across_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkilled_module_disappears_from_the_other_host_when_its_lease_expires() {
-    let Some(etcd) = Etcd::start() else { return };
+    let Some(etcd) = etcd_support::start() else {
+        return;
+    };
     const TTL: Duration = Duration::from_secs(2);
     let host_a = start_host(&etcd, "doomed", "500ms", "2s");
     let host_b = start_host(&etcd, "survivor", "500ms", "2s");
@@ -158,7 +162,9 @@ async fn a_sigkilled_module_disappears_from_the_other_host_when_its_lease_expire
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigtermed_module_is_gone_from_the_other_host_at_once() {
-    let Some(etcd) = Etcd::start() else { return };
+    let Some(etcd) = etcd_support::start() else {
+        return;
+    };
     let host_a = start_host(&etcd, "leaving", "1s", "30s");
     let host_b = start_host(&etcd, "staying", "1s", "30s");
     module_endpoint(&host_a);
@@ -183,7 +189,9 @@ async fn a_sigtermed_module_is_gone_from_the_other_host_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_name_held_through_one_host_is_already_exists_through_the_other() {
-    let Some(etcd) = Etcd::start() else { return };
+    let Some(etcd) = etcd_support::start() else {
+        return;
+    };
     let host_a = start_host(&etcd, "owner", "1s", "30s");
     let host_b = start_host(&etcd, "second", "1s", "30s");
     module_endpoint(&host_a);
@@ -199,7 +207,9 @@ async fn a_service_name_held_through_one_host_is_already_exists_through_the_othe
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hosts_racing_for_one_name_hand_it_to_exactly_one_module() {
-    let Some(etcd) = Etcd::start() else { return };
+    let Some(etcd) = etcd_support::start() else {
+        return;
+    };
     let host_a = start_host(&etcd, "echo-on-a", "1s", "30s");
     let host_b = start_host(&etcd, "echo-on-b", "1s", "30s");
     let a = writer_of(&host_a, "echo-on-a").await;
@@ -311,7 +321,7 @@ async fn everyone_registered_again(hosts: [&Host; 2], clients: [&DirectoryClient
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_etcd_restart_is_survived_and_leases_outlive_the_outage() {
-    let Some(mut etcd) = Etcd::start() else {
+    let Some(mut etcd) = etcd_support::start() else {
         return;
     };
     let (host_a, host_b, a, b) = two_hosts_listed(&etcd).await;
@@ -320,21 +330,21 @@ async fn an_etcd_restart_is_survived_and_leases_outlive_the_outage() {
     serves_from_cache_while_etcd_is_down([&host_a, &host_b], [&a, &b]).await;
     // Down for longer than the 2 s TTL: etcd renews every lease when it comes back.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    etcd.restart();
+    etcd.restart().expect("etcd restarts");
 
     everyone_registered_again([&host_a, &host_b], [&a, &b]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_etcd_that_comes_back_empty_gets_every_module_registered_again() {
-    let Some(mut etcd) = Etcd::start() else {
+    let Some(mut etcd) = etcd_support::start() else {
         return;
     };
     let (host_a, host_b, a, b) = two_hosts_listed(&etcd).await;
 
     etcd.kill();
     serves_from_cache_while_etcd_is_down([&host_a, &host_b], [&a, &b]).await;
-    etcd.restart_empty();
+    etcd.restart_empty().expect("etcd restarts empty");
 
     // The caches resynchronise to nothing; the next heartbeats answer NOT_FOUND, and the
     // modules register again.

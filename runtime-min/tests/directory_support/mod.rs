@@ -57,7 +57,7 @@ impl Backend {
         let (config, etcd) = match self {
             Backend::Memory => (config, None),
             Backend::Etcd => {
-                let etcd = Etcd::start()?;
+                let etcd = crate::etcd_support::start()?;
                 let settings = EtcdSettings::new(vec![etcd.endpoint()]);
                 (config.with_backend(Store::Etcd(settings)), Some(etcd))
             }
