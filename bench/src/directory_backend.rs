@@ -1,6 +1,8 @@
 //! `--backend memory|etcd` for the directory benchmarks: the etcd backend runs on a
 //! throwaway local etcd (`modgen_runtime::testing::etcd`), started once per run.
 
+use std::time::Duration;
+
 use modgen_runtime::directory::{Backend, DirectoryConfig, EtcdSettings};
 use modgen_runtime::testing::etcd::TestEtcd;
 
@@ -47,6 +49,24 @@ impl BenchBackend {
         match self.choice {
             BackendChoice::Memory => "memory",
             BackendChoice::Etcd => "etcd",
+        }
+    }
+
+    /// How long an instance lives after its last heartbeat: etcd rounds lease TTLs up to
+    /// whole seconds.
+    pub fn lease_ttl(&self, ttl: Duration) -> Duration {
+        match self.choice {
+            BackendChoice::Memory => ttl,
+            BackendChoice::Etcd => Duration::from_secs(ttl.as_secs_f64().ceil().max(1.0) as u64),
+        }
+    }
+
+    /// How late after its TTL an expired instance may still resolve: etcd revokes expired
+    /// leases in a sweep every 500 ms; the memory store judges expiry on every read.
+    pub fn expiry_sweep(&self) -> Duration {
+        match self.choice {
+            BackendChoice::Memory => Duration::ZERO,
+            BackendChoice::Etcd => Duration::from_millis(500),
         }
     }
 

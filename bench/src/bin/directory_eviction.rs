@@ -82,8 +82,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ms(min),
                 ms(&samples[samples.len() / 2]),
                 ms(max),
-                ms(&ttl.saturating_sub(heartbeat)),
-                ms(&ttl),
+                ms(&backend.lease_ttl(ttl).saturating_sub(heartbeat)),
+                ms(&(backend.lease_ttl(ttl) + backend.expiry_sweep())),
                 ms(&POLL),
             );
         }
