@@ -194,8 +194,10 @@ async fn call_unary_never_retries_past_the_deadline() {
         .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
+    // Without the deadline the 50 attempts would take 5 s; the margin over 300 ms is for a
+    // loaded machine, not a tolerance of the client.
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(1_500),
         "{:?}",
         started.elapsed()
     );

@@ -31,10 +31,17 @@ pub struct HostConfig {
     pub shutdown: ShutdownPolicy,
 }
 
-/// The embedded directory the host runs for its modules.
+/// The directory the host runs for its modules, and where it keeps its instances.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DirectorySettings {
+    /// `memory` (this host only) or `etcd` (shared by every host on the same etcd and
+    /// prefix).
+    pub backend: DirectoryBackend,
+    /// etcd members (`http://host:port`); required with, and only with, `backend: etcd`.
+    pub endpoints: Vec<String>,
+    /// Key prefix in etcd; hosts with the same prefix see each other's modules.
+    pub prefix: Option<String>,
     /// Loopback by default: the directory trusts whoever can reach it with the token.
     pub listen: SocketAddr,
     #[serde(deserialize_with = "duration::deserialize")]
@@ -47,10 +54,52 @@ pub struct DirectorySettings {
 impl Default for DirectorySettings {
     fn default() -> Self {
         Self {
+            backend: DirectoryBackend::Memory,
+            endpoints: Vec::new(),
+            prefix: None,
             listen: DEFAULT_BIND,
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             ttl: DEFAULT_TTL,
             auth: DirectoryAuth::Token,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryBackend {
+    #[default]
+    Memory,
+    Etcd,
+}
+
+impl DirectorySettings {
+    /// The backend as the directory takes it; `Err` names the setting that does not fit.
+    pub fn backend(&self) -> Result<crate::directory::Backend, String> {
+        use crate::directory::config::{Backend, DEFAULT_ETCD_PREFIX, EtcdSettings};
+        match self.backend {
+            DirectoryBackend::Memory => {
+                if !self.endpoints.is_empty() || self.prefix.is_some() {
+                    return Err("directory: `endpoints` and `prefix` are only used with \
+                                `backend: etcd`"
+                        .into());
+                }
+                Ok(Backend::Memory)
+            }
+            DirectoryBackend::Etcd => {
+                if self.endpoints.is_empty() {
+                    return Err("directory: `backend: etcd` needs `endpoints`, e.g. \
+                                `endpoints: [http://127.0.0.1:2379]`"
+                        .into());
+                }
+                Ok(Backend::Etcd(EtcdSettings {
+                    endpoints: self.endpoints.clone(),
+                    prefix: self
+                        .prefix
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_ETCD_PREFIX.to_owned()),
+                }))
+            }
         }
     }
 }
@@ -210,6 +259,19 @@ impl HostConfig {
         } else {
             yaml_serde::from_str(yaml).map_err(|error| parse_error(file, &error))?
         };
+        if let Err(message) = config.directory.backend() {
+            // Points at the setting that picked the backend, where the reader will look.
+            let (line, column) = key_position(yaml, "backend")
+                .or_else(|| key_position(yaml, "endpoints"))
+                .or_else(|| key_position(yaml, "prefix"))
+                .unzip();
+            return Err(ConfigError::Parse {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            });
+        }
         let base = match file.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
             _ => PathBuf::from("."),
@@ -231,6 +293,19 @@ impl HostConfig {
         }
         Ok(config)
     }
+}
+
+/// 1-based line and column of the first `key:` in the text (block or flow style).
+fn key_position(yaml: &str, key: &str) -> Option<(usize, usize)> {
+    let needle = format!("{key}:");
+    yaml.lines().enumerate().find_map(|(index, line)| {
+        let column = line.find(&needle)?;
+        let starts_key = line[..column]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        starts_key.then_some((index + 1, column + 1))
+    })
 }
 
 fn parse_error(file: &Path, error: &yaml_serde::Error) -> ConfigError {

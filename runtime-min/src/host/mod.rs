@@ -34,8 +34,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{
-    ConfigError, DirectoryAuth, DirectorySettings, Execution, HostConfig, ModuleEntry,
-    ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
+    ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
+    ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
 };
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
