@@ -110,9 +110,9 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
     emit::sdk::generate(model, options)
 }
 
-pub use emit::module::{WorkspaceOptions, module_tokens};
 #[cfg(feature = "files")]
 pub use emit::module::generate_module;
+pub use emit::module::{WorkspaceOptions, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate
 /// under `<module name>/`, and `new`'s scaffolding, each file with its owner; paths

@@ -77,7 +77,9 @@ fn model_with(text: &str, doc: &str, words: &[String], ratio: f64) -> Model {
 }
 
 fn file(files: &modgen::FileSet, path: &str) -> String {
-    let file = files.get(path).unwrap_or_else(|| panic!("{path} generated"));
+    let file = files
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} generated"));
     String::from_utf8(file.contents.as_bytes().to_vec()).expect("text")
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::names::ModuleNames;
 use super::{
     WorkspaceOptions, cargo, config_rs, example_yaml, oop_rs, schema, sdk_crate_path, service_rs,
     user_rs, workspace,
@@ -15,7 +16,6 @@ use crate::emit::sdk::{self, RuntimeDep, SdkOptions};
 use crate::error::{Error, Errors};
 use crate::fileset::{Contents, FileSet, GeneratedFile, Owner};
 use crate::model::Model;
-use super::names::ModuleNames;
 
 /// The whole workspace: the SDK under `<name>-sdk/`, the module crate under `<name>/`,
 /// and the scaffolding at the root; paths relative to the workspace root.

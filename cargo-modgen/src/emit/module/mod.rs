@@ -8,11 +8,11 @@
 
 #[cfg(feature = "files")]
 mod cargo;
-#[cfg(feature = "files")]
-mod files;
 mod config_rs;
 #[cfg(feature = "files")]
 mod example_yaml;
+#[cfg(feature = "files")]
+mod files;
 #[cfg(feature = "files")]
 mod json;
 mod names;
@@ -36,10 +36,10 @@ use crate::error::Errors;
 use crate::model::Model;
 
 #[cfg(feature = "files")]
+pub(crate) use files::user_file;
+#[cfg(feature = "files")]
 pub use files::{generate_module, generate_workspace};
 pub use names::ModuleNames;
-#[cfg(feature = "files")]
-pub(crate) use files::user_file;
 
 /// Knobs of workspace generation that are not in the manifest: they depend on where the
 /// workspace is written, not on what the module is.
@@ -85,4 +85,3 @@ pub(crate) fn sdk_crate_path(names: &ModuleNames) -> TokenStream {
     let sdk = rust::ident(&names.sdk_lib);
     quote! { #sdk }
 }
-
