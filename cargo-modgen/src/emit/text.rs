@@ -75,11 +75,31 @@ pub mod yaml {
         let plain_chars = text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "_-./:@".contains(c));
-        if !text.is_empty() && plain_chars && !text.ends_with(':') && plain_reads_back() {
+        if !text.is_empty()
+            && plain_chars
+            && !text.ends_with(':')
+            && !yaml_1_1_resolves(text)
+            && plain_reads_back()
+        {
             text.to_string()
         } else {
             quoted(text)
         }
+    }
+
+    /// Plain scalars a YAML 1.1 reader takes for something else though a 1.2 reader (such
+    /// as yaml_serde) reads a string: `yes`/`no`/`on`/`off`/`y`/`n`, `0b101`, `1_000`,
+    /// `1:20` (sexagesimal). Any run of digits, `_`, `:` and at most one `.` is treated so.
+    fn yaml_1_1_resolves(text: &str) -> bool {
+        let word = text.to_ascii_lowercase();
+        let unsigned = text.trim_start_matches(['-', '+']);
+        ["y", "n", "yes", "no", "on", "off"].contains(&word.as_str())
+            || word.starts_with("0b")
+            || (unsigned.starts_with(|c: char| c.is_ascii_digit())
+                && unsigned
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "_:.".contains(c))
+                && unsigned.matches('.').count() <= 1)
     }
 
     /// A double-quoted YAML string. JSON's string syntax is YAML's, except that YAML
@@ -289,5 +309,40 @@ mod tests {
     #[test]
     fn a_template_keeps_its_last_newline() {
         assert_eq!(render(&GitIgnore), "/target\n");
+    }
+
+    #[test]
+    fn yaml_strings_are_plain_only_when_they_read_back_as_themselves() {
+        assert_eq!(yaml::string("target/debug/calc"), "target/debug/calc");
+        assert_eq!(yaml::string("127.0.0.1:0"), "127.0.0.1:0");
+        for other_type in [
+            "true", "no", "On", "123", "1.5", "1_000", "1:20", "0b1", "null", "~", "",
+        ] {
+            assert!(yaml::string(other_type).starts_with('"'), "{other_type}");
+        }
+        assert_eq!(yaml::string("a: b # c"), r#""a: b # c""#);
+        assert_eq!(yaml::string("x\u{85}y\u{7f}"), r#""x\u0085y\u007f""#);
+    }
+
+    #[test]
+    fn yaml_comments_are_cut_at_every_yaml_line_break() {
+        assert_eq!(
+            yaml::comment_lines("a\rkey: 1\u{2028}b\u{1}"),
+            ["a", "key: 1", "b\\u{1}"]
+        );
+    }
+
+    #[test]
+    fn toml_values_come_from_the_toml_crate() {
+        assert_eq!(toml_value("a\"b").unwrap(), r#"'a"b'"#);
+        // A newline makes it a multi-line string, which reads back the same.
+        let multi_line = format!("key = {}", toml_value("line\nbreak").unwrap());
+        let table: toml::Table = multi_line.parse().unwrap();
+        assert_eq!(table["key"].as_str(), Some("line\nbreak"), "{multi_line}");
+        assert_eq!(
+            runtime_toml(&RuntimeDep::Path("../runtime-min".into())).to_string(),
+            r#"{ path = "../runtime-min" }"#
+        );
+        assert_eq!(toml_value(&["a", "b"]).unwrap(), r#"["a", "b"]"#);
     }
 }
