@@ -125,7 +125,20 @@ fn check_config(model: &Model) {
         serde_json::Value::Object(expected.clone()),
         "{example}"
     );
-    for line in comment_view(&fields[0].docs) {
+    // Lines of characters YAML can hold are shown verbatim; others are shown escaped
+    // (their safety is the key check above: no doc opens a key).
+    let shown_verbatim = |line: &String| {
+        line.chars().all(|c| {
+            c == ' '
+                || !(c.is_control()
+                    || c.is_whitespace()
+                    || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}'))
+        })
+    };
+    for line in comment_view(&fields[0].docs)
+        .iter()
+        .filter(|l| shown_verbatim(l))
+    {
         let comment = format!("# {line}");
         let comment = comment.trim_end();
         assert!(
