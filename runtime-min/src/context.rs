@@ -25,7 +25,9 @@ pub struct CallContext {
     pub request_id: String,
     /// When the caller stops waiting; `None` means no deadline.
     pub deadline: Option<Instant>,
-    /// `x-modgen-caller`: the module name of the caller, when it said.
+    /// `x-modgen-caller`. Inside a module served by `oop::main` this is the caller's
+    /// verified module name (the server's guard replaces whatever the caller wrote), or
+    /// `None` for an anonymous call; on the client side, the name this process claims.
     pub caller: Option<String>,
     /// W3C `traceparent`, passed through untouched.
     pub traceparent: Option<String>,
@@ -105,11 +107,16 @@ impl CallContext {
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
     }
 
-    /// Writes request id, caller and traceparent into `metadata`. The deadline is not
-    /// written here: `grpc-timeout` belongs to the request (see [`Self::to_request`]).
+    /// Writes request id, caller and traceparent into `metadata`, and this process's
+    /// caller credential when its host gave it one (the callee trusts the caller name
+    /// only through that credential). The deadline is not written here: `grpc-timeout`
+    /// belongs to the request (see [`Self::to_request`]).
     pub fn inject(&self, metadata: &mut MetadataMap) {
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
-        if let Some(caller) = &self.caller {
+        // With a credential the callee learns the caller from it; a claimed name would
+        // only be the previous hop's caller when a module passes its context on.
+        let presented = crate::identity::present(metadata);
+        if let Some(caller) = self.caller.as_ref().filter(|_| !presented) {
             insert_ascii(metadata, CALLER_HEADER, caller);
         }
         if let Some(traceparent) = &self.traceparent {

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod heartbeat;
 pub mod host;
 pub mod hub;
+pub mod identity;
 pub mod lifecycle;
 pub mod oop;
 pub mod testing;
