@@ -4,6 +4,7 @@
 //! the out-of-process bootstrap, the host that spawns modules, and the client helpers
 //! that generated SDKs call into.
 
+pub mod call_metadata;
 pub mod client;
 pub mod context;
 pub mod directory;

@@ -233,3 +233,64 @@ async fn the_host_leaves_its_user_a_private_operator_credential() {
         "the run directory goes with the host"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_metadata_goes_two_hops_and_response_entries_come_back() {
+    let (mut host, issuer) = host_with_key(
+        "  back:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: back }
+  front:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: front }
+",
+    );
+    let back = endpoint_of(&host, "back");
+    let front = endpoint_of(&host, "front");
+    let me = issuer.issue("tester", MINUTE);
+    let request = |fail_code: i32| {
+        let mut request = tonic::Request::new(EchoRequest {
+            message: "two hops".into(),
+            forward_to: back.clone(),
+            fail_code,
+            ..Default::default()
+        });
+        let metadata = request.metadata_mut();
+        metadata.insert(CREDENTIAL_HEADER, me.parse().unwrap());
+        metadata.insert("tenant", "acme".parse().unwrap());
+        metadata.insert("authorization", "Bearer end-user".parse().unwrap());
+        metadata.insert_bin(
+            "blob-bin",
+            tonic::metadata::BinaryMetadataValue::from_bytes(&[0, 255]),
+        );
+        request
+    };
+
+    let response = echo::echo(channel(&front).await, request(0)).await.unwrap();
+    // Both hops' response entries reach the first caller as headers.
+    assert_eq!(response.metadata().get("front-says").unwrap(), "hello");
+    assert_eq!(response.metadata().get("back-says").unwrap(), "hello");
+    // The second hop saw the first caller's entries, and not its credential.
+    assert_eq!(
+        response.into_inner().metadata,
+        [
+            "authorization=Bearer end-user",
+            "blob-bin=00ff",
+            "tenant=acme"
+        ]
+    );
+
+    // A failed call carries the entries as trailers with its status.
+    let failed = echo::echo(
+        channel(&front).await,
+        request(Code::FailedPrecondition as i32),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(failed.code(), Code::FailedPrecondition);
+    assert_eq!(failed.metadata().get("back-says").unwrap(), "hello");
+    assert_eq!(failed.metadata().get("front-says").unwrap(), "hello");
+
+    host.signal(libc::SIGTERM);
+    assert!(host.wait_exit(PATIENCE).success());
+}

@@ -8,28 +8,41 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
 
+use modgen_contract::env;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 
 use super::CREDENTIAL_HEADER;
 use super::credential::{unix_seconds, unverified_claims};
 
-static PROCESS_CREDENTIAL: OnceLock<CredentialFile> = OnceLock::new();
+/// `None` inside: this process has no credential to present.
+static PROCESS_CREDENTIAL: OnceLock<Option<CredentialFile>> = OnceLock::new();
 
 /// Makes every call from this process present the credential in `path`. Once per
-/// process: `false` when a credential file was installed already.
+/// process, before the first call: `false` when the process's credential was settled
+/// already.
 pub fn install_process_credential(path: PathBuf) -> bool {
     PROCESS_CREDENTIAL
-        .set(CredentialFile {
-            path,
-            cached: Mutex::new(None),
-        })
+        .set(Some(CredentialFile::new(path)))
         .is_ok()
+}
+
+/// Without an explicit install, the file `MODGEN_IDENTITY_CREDENTIAL_FILE` names: what
+/// a host sets for its modules, and what a user sets to call as the host's operator
+/// from a program of their own.
+fn process_credential() -> Option<&'static CredentialFile> {
+    PROCESS_CREDENTIAL
+        .get_or_init(|| {
+            std::env::var_os(env::IDENTITY_CREDENTIAL_FILE)
+                .filter(|path| !path.is_empty())
+                .map(|path| CredentialFile::new(path.into()))
+        })
+        .as_ref()
 }
 
 /// Adds this process's credential to outgoing metadata (nothing for a process without
 /// one: a client run by hand, or a module run standalone). True when it added one.
 pub(crate) fn present(metadata: &mut MetadataMap) -> bool {
-    match PROCESS_CREDENTIAL.get().and_then(CredentialFile::current) {
+    match process_credential().and_then(CredentialFile::current) {
         Some(value) => {
             metadata.insert(CREDENTIAL_HEADER, value);
             true
@@ -50,6 +63,13 @@ struct Cached {
 }
 
 impl CredentialFile {
+    fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            cached: Mutex::new(None),
+        }
+    }
+
     fn current(&self) -> Option<AsciiMetadataValue> {
         let now = unix_seconds(SystemTime::now());
         let mut cached = self
