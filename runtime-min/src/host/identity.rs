@@ -11,7 +11,7 @@ use modgen_contract::env;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{IdentitySettings, ModuleEntry};
-use crate::identity::{AccessPolicy, Issuer, run_dir};
+use crate::identity::{Issuer, run_dir};
 
 /// What the host needs to issue credentials during one run.
 #[derive(Debug)]
@@ -68,7 +68,8 @@ impl HostIdentity {
     /// Variables for `entry`'s process; the credential file itself is written by
     /// [`Self::issue`] right before each start.
     pub fn module_environment(&self, entry: &ModuleEntry) -> Vec<(String, String)> {
-        let policy = entry.access.clone().unwrap_or_else(AccessPolicy::default);
+        // Absent: any module with a valid credential, no anonymous calls.
+        let policy = entry.access.clone().unwrap_or_default();
         let policy = serde_json::to_string(&policy).expect("a policy serializes");
         vec![
             (

@@ -6,13 +6,15 @@
 //! header) only ever holds a name a host signed. Health and reflection stay open, so
 //! probes and `grpcurl` work without a credential.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
+use std::time::SystemTime;
 
 use tonic::Status;
 use tonic::codegen::BoxFuture;
 
-use super::credential::TrustedKeys;
+use super::credential::{Claims, CredentialError, TrustedKeys, unix_seconds};
 use super::policy::AccessPolicy;
 use super::{CREDENTIAL_HEADER, reserved};
 use crate::context::CALLER_HEADER;
@@ -27,7 +29,15 @@ pub struct CallGuard {
     /// `None`: the module runs standalone and verifies nobody (every caller is anonymous).
     trust: Option<Arc<TrustedKeys>>,
     policy: Arc<AccessPolicy>,
+    /// Credentials whose signature checked out, by their exact text: a caller presents
+    /// the same credential on every call, so the signature is checked once per
+    /// credential, and only the expiry per call.
+    verified: Arc<Mutex<HashMap<String, Claims>>>,
 }
+
+/// Bound on remembered credentials (one per calling module start and renewal); when
+/// full it starts over, which costs one signature check per caller.
+const VERIFIED_CAPACITY: usize = 1024;
 
 impl CallGuard {
     pub fn new(module: &str, trust: Option<TrustedKeys>, policy: AccessPolicy) -> Self {
@@ -35,6 +45,7 @@ impl CallGuard {
             module: module.into(),
             trust: trust.map(Arc::new),
             policy: Arc::new(policy),
+            verified: Arc::default(),
         }
     }
 
@@ -64,8 +75,8 @@ impl CallGuard {
         let credential = credential
             .to_str()
             .map_err(|_| Status::unauthenticated("the credential is not ASCII"))?;
-        let claims = trust
-            .verify(credential)
+        let claims = self
+            .verify_once(trust, credential)
             .map_err(|error| Status::unauthenticated(error.to_string()))?;
         let claimed = headers
             .get(CALLER_HEADER)
@@ -77,6 +88,27 @@ impl CallGuard {
             )));
         }
         Ok(Some(claims.module))
+    }
+
+    fn verify_once(
+        &self,
+        trust: &TrustedKeys,
+        credential: &str,
+    ) -> Result<Claims, CredentialError> {
+        let now = SystemTime::now();
+        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(claims) = verified.get(credential) {
+            if unix_seconds(now) < claims.expires_at {
+                return Ok(claims.clone());
+            }
+            verified.remove(credential);
+        }
+        let claims = trust.verify_at(credential, now)?;
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
+        }
+        verified.insert(credential.to_owned(), claims.clone());
+        Ok(claims)
     }
 }
 
@@ -127,5 +159,54 @@ where
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::identity::Issuer;
+
+    fn headers(credential: &str) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(CREDENTIAL_HEADER, credential.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_remembered_credential_still_needs_its_exact_text() {
+        let issuer = Issuer::from_seed([3; 32]);
+        let trust = TrustedKeys::parse(issuer.public_key()).unwrap();
+        let guard = CallGuard::new("billing", Some(trust), AccessPolicy::default());
+        let credential = issuer.issue("orders", Duration::from_secs(60));
+        for _ in 0..2 {
+            let caller = guard.check("/pkg.Svc/M", &headers(&credential)).unwrap();
+            assert_eq!(caller.as_deref(), Some("orders"));
+        }
+        // Same claims, another signature: not the remembered text, so checked and refused.
+        let (signed, _) = credential.rsplit_once('.').unwrap();
+        let tampered = format!("{signed}.{}", "A".repeat(86));
+        let refused = guard.check("/pkg.Svc/M", &headers(&tampered)).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    }
+
+    #[test]
+    fn probes_pass_without_a_credential_and_other_paths_do_not() {
+        let trust = TrustedKeys::parse(Issuer::from_seed([3; 32]).public_key()).unwrap();
+        let guard = CallGuard::new("billing", Some(trust), AccessPolicy::default());
+        let none = http::HeaderMap::new();
+        assert!(guard.check("/grpc.health.v1.Health/Check", &none).is_ok());
+        assert!(
+            guard
+                .check(
+                    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                    &none
+                )
+                .is_ok()
+        );
+        let refused = guard.check("/pkg.Svc/M", &none).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::Unauthenticated);
     }
 }
