@@ -26,12 +26,16 @@ const MINUTE: Duration = Duration::from_secs(60);
 /// A host whose signing key the test holds too, so it can mint credentials; `modules`
 /// is the YAML under `modules:`, with `ECHO` standing for the fixture binary.
 fn host_with_key(modules: &str) -> (Host, Issuer) {
+    host_with_key_and_ttl(modules, "1m")
+}
+
+fn host_with_key_and_ttl(modules: &str, credential_ttl: &str) -> (Host, Issuer) {
     let dir = tempfile::tempdir().unwrap();
     let issuer = Issuer::generate().unwrap();
     std::fs::write(dir.path().join("host.key"), issuer.seed_text()).unwrap();
     let modules = modules.replace("ECHO", &echo_module_binary().display().to_string());
     let yaml = format!(
-        "identity: {{ signing_key_file: host.key, credential_ttl: 1m }}\nmodules:\n{modules}"
+        "identity: {{ signing_key_file: host.key, credential_ttl: {credential_ttl} }}\nmodules:\n{modules}"
     );
     (Host::start_in(dir, &yaml), issuer)
 }
@@ -290,6 +294,45 @@ async fn custom_metadata_goes_two_hops_and_response_entries_come_back() {
     assert_eq!(failed.code(), Code::FailedPrecondition);
     assert_eq!(failed.metadata().get("back-says").unwrap(), "hello");
     assert_eq!(failed.metadata().get("front-says").unwrap(), "hello");
+
+    host.signal(libc::SIGTERM);
+    assert!(host.wait_exit(PATIENCE).success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_keeps_calling_past_its_first_credentials_lifetime() {
+    let (mut host, issuer) = host_with_key_and_ttl(
+        "  back:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: back }
+  front:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: front }
+",
+        "3s",
+    );
+    let back = endpoint_of(&host, "back");
+    let front = endpoint_of(&host, "front");
+    let me = issuer.issue("tester", MINUTE);
+    let request = || EchoRequest {
+        message: "now and later".into(),
+        forward_to: back.clone(),
+        ..Default::default()
+    };
+    // front reads its credential on its first call...
+    let reply = call(&front, Some(&me), None, request()).await.unwrap();
+    assert_eq!(
+        (reply.served_by.as_str(), reply.caller.as_str()),
+        ("back", "front")
+    );
+    // ...which has expired twice over by now: only one the host renewed, and front
+    // re-read, gets it into back.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let reply = call(&front, Some(&me), None, request()).await.unwrap();
+    assert_eq!(
+        (reply.served_by.as_str(), reply.caller.as_str()),
+        ("back", "front")
+    );
 
     host.signal(libc::SIGTERM);
     assert!(host.wait_exit(PATIENCE).success());
