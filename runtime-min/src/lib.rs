@@ -4,6 +4,7 @@
 //! the out-of-process bootstrap, the host that spawns modules, and the client helpers
 //! that generated SDKs call into.
 
+pub mod call_metadata;
 pub mod client;
 pub mod context;
 pub mod directory;
@@ -11,6 +12,7 @@ pub mod duration;
 pub mod heartbeat;
 pub mod host;
 pub mod hub;
+pub mod identity;
 pub mod lifecycle;
 pub mod oop;
 pub mod testing;

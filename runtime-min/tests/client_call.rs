@@ -49,6 +49,7 @@ fn request(delay_ms: u32) -> EchoRequest {
         message: "ping".into(),
         delay_ms,
         fail_code: 0,
+        ..Default::default()
     }
 }
 

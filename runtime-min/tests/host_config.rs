@@ -327,3 +327,41 @@ fn an_unknown_backend_is_a_parse_error_with_its_position() {
     assert!(error.starts_with("host.yaml:2:"), "{error}");
     assert!(error.contains("zookeeper"), "{error}");
 }
+
+#[test]
+fn identity_and_access_sections_parse_and_a_misspelt_access_key_is_located() {
+    let yaml = "identity:
+  signing_key_file: keys/host.key
+  credential_ttl: 2m
+  trusted_keys: [abc]
+modules:
+  billing:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+    access: { callers: [orders], anonymous: true }
+  orders:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+";
+    let config = HostConfig::from_yaml_str(yaml, Path::new("/etc/modgen/host.yaml")).unwrap();
+    assert!(config.identity.enabled, "on unless switched off");
+    assert_eq!(
+        config.identity.signing_key_file,
+        Some(PathBuf::from("/etc/modgen/keys/host.key"))
+    );
+    assert_eq!(config.identity.credential_ttl, Duration::from_secs(120));
+    assert_eq!(config.identity.trusted_keys, ["abc"]);
+    let access = config.modules[0].access.as_ref().unwrap();
+    assert_eq!(access.callers.as_deref(), Some(&["orders".to_owned()][..]));
+    assert!(access.anonymous);
+    assert_eq!(config.modules[1].access, None);
+
+    let typo = "modules:
+  billing:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+    access: { caller: [orders] }
+";
+    let message = HostConfig::from_yaml_str(typo, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.starts_with("host.yaml:4:"), "{message}");
+    assert!(message.contains("unknown field `caller`"), "{message}");
+}

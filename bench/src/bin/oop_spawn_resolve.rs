@@ -71,6 +71,7 @@ fn config(module: &Path) -> HostConfig {
             },
         },
         config: None,
+        access: None,
     });
     config
 }

@@ -35,8 +35,9 @@ where
                 let endpoint = picked.endpoint.clone();
                 let remaining = time_left(deadline, service)?;
                 let request = build_request(ctx, request.clone(), remaining);
-                match bounded(remaining, call(picked.channel, request), service).await {
-                    Ok(response) => return Ok(response.into_inner()),
+                let outcome = bounded(remaining, call(picked.channel, request), service).await;
+                match ctx.accept_outcome(outcome) {
+                    Ok(message) => return Ok(message),
                     Err(status) if status.code() == Code::Unavailable => {
                         channels.report_unavailable(&endpoint);
                         status
@@ -79,8 +80,9 @@ where
     let picked = bounded(remaining, channels.pick(), service).await?;
     let remaining = time_left(response_deadline, service)?;
     let request = ctx.to_request(request);
-    match bounded(remaining, call(picked.channel, request), service).await {
-        Ok(response) => Ok(response.into_inner()),
+    let outcome = bounded(remaining, call(picked.channel, request), service).await;
+    match ctx.accept_outcome(outcome) {
+        Ok(message) => Ok(message),
         Err(status) => {
             if status.code() == Code::Unavailable {
                 channels.report_unavailable(&picked.endpoint);

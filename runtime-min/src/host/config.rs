@@ -29,6 +29,34 @@ pub struct HostConfig {
     pub modules: Vec<ModuleEntry>,
     pub restart: RestartPolicy,
     pub shutdown: ShutdownPolicy,
+    pub identity: IdentitySettings,
+}
+
+/// Caller identity: the host signs a credential for every module it starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// Off: modules get no trusted keys and serve every caller, anonymously (what a
+    /// setup of tokenless ModKit modules needs).
+    pub enabled: bool,
+    /// A base64url Ed25519 seed; without it, a fresh key per run.
+    pub signing_key_file: Option<PathBuf>,
+    /// How long a credential is valid; the host renews it at a third of that.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub credential_ttl: Duration,
+    /// Public keys of other hosts sharing the directory, whose modules may call ours.
+    pub trusted_keys: Vec<String>,
+}
+
+impl Default for IdentitySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            signing_key_file: None,
+            credential_ttl: Duration::from_secs(600),
+            trusted_keys: Vec::new(),
+        }
+    }
 }
 
 /// The directory the host runs for its modules, and where it keeps its instances.
@@ -122,6 +150,9 @@ pub struct ModuleEntry {
     pub runtime: ModuleRuntime,
     /// Handed to the module as `MODGEN_MODULE_CONFIG={"config": ...}`; `{}` when absent.
     pub config: Option<serde_json::Value>,
+    /// Who may call it (`access: {callers: [...], anonymous: bool}`); absent: every
+    /// module with a valid credential, no anonymous calls.
+    pub access: Option<crate::identity::AccessPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -277,6 +308,17 @@ impl HostConfig {
             _ => PathBuf::from("."),
         };
         let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(key) = &config.identity.signing_key_file {
+            let resolved = resolve_path(key, &base, home.as_deref()).map_err(|message| {
+                ConfigError::Parse {
+                    file: file.to_owned(),
+                    line: None,
+                    column: None,
+                    message: format!("identity.signing_key_file: {message}"),
+                }
+            })?;
+            config.identity.signing_key_file = Some(resolved);
+        }
         for module in &mut config.modules {
             let execution = &mut module.runtime.execution;
             let resolve = |path: &Path| {
@@ -366,6 +408,8 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
         runtime: ModuleRuntime,
         #[serde(default)]
         config: Option<serde_json::Value>,
+        #[serde(default)]
+        access: Option<crate::identity::AccessPolicy>,
     }
 
     struct Modules;
@@ -395,6 +439,7 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
                     name,
                     runtime: body.runtime,
                     config: body.config,
+                    access: body.access,
                 });
             }
             Ok(modules)

@@ -18,6 +18,7 @@
 
 pub mod config;
 mod directory;
+mod identity;
 /// Kept at its first home: generated module configs name `modgen_runtime::host::duration`.
 pub use crate::duration;
 mod launch;
@@ -35,10 +36,12 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{
     ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
-    ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
+    IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,
+    ShutdownPolicy,
 };
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
+use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
 use supervisor::Supervisor;
@@ -55,6 +58,8 @@ pub enum HostError {
         listen: std::net::SocketAddr,
         reason: String,
     },
+    #[error("cannot set up caller identity: {0}")]
+    Identity(String),
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -124,14 +129,31 @@ pub async fn start(
         )
         .await;
 
+    let identity =
+        HostIdentity::start(&config.identity, directory.endpoint()).map_err(HostError::Identity)?;
+    if let Some(identity) = &identity {
+        output
+            .host_line(
+                Stream::Stdout,
+                format!("identity key {}", identity.public_key()),
+            )
+            .await;
+    }
     let run = RunEnvironment {
         directory_endpoint: directory.endpoint().to_owned(),
         directory_token: directory.token().map(str::to_owned),
         heartbeat_interval: config.directory.heartbeat_interval,
+        identity: identity.clone(),
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
     let stop = cancel.child_token();
+    // Its own token: renewal ends when every supervisor has, also when no one cancelled.
+    let renewal_stop = CancellationToken::new();
+    let renewal = identity.map(|identity| {
+        let modules = config.modules.iter().map(|m| m.name.clone()).collect();
+        identity.spawn_renewal(modules, renewal_stop.clone())
+    });
     let supervisors: Vec<_> = config
         .modules
         .iter()
@@ -180,6 +202,10 @@ pub async fn start(
                 }
             };
             modules.push(outcome);
+        }
+        renewal_stop.cancel();
+        if let Some(renewal) = renewal {
+            let _ = renewal.await;
         }
         directory.stop().await;
         drop(output);
