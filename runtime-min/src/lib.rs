@@ -2,7 +2,7 @@
 //!
 //! Small on purpose: lifecycle, the directory (server, client, registry), heartbeat,
 //! the out-of-process bootstrap, the host that spawns modules, and the client helpers
-//! that generated SDKs call into.
+//! that generated SDKs call into (`client::generated`, `server::generated`).
 
 pub mod client;
 pub mod context;
@@ -13,4 +13,5 @@ pub mod host;
 pub mod hub;
 pub mod lifecycle;
 pub mod oop;
+pub mod server;
 pub mod testing;
