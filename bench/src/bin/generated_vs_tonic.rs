@@ -5,10 +5,11 @@
 //! tonic's `RouteGuide` server trait; both do the same work. Two clients: the generated
 //! `RouteGuideClient` (default options: call timeout, retry policy) and a hand-written
 //! client written the way tonic's generated clients work (`Grpc` + prost codec +
-//! `GrpcMethod`). Every client × server pair runs in every round, in a rotating order, so
-//! that drift in machine load hits all four alike; ratios are taken per round against
-//! hand-written × hand-written, and the median and interquartile range over rounds are
-//! reported.
+//! `GrpcMethod`). Every client × server pair runs in every round: unary calls and bidi
+//! round trips interleaved call by call (the pair order rotating), streaming calls pair by
+//! pair in a rotating order, so that drift in machine load hits all four alike. Ratios are
+//! against hand-written × hand-written, over all rounds and over each half of the rounds
+//! (how far a rerun may move them).
 //!
 //! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N]`
 
@@ -46,99 +47,132 @@ async fn main() {
     let hand_server = serve_loopback(Routes::new(RouteGuideServer::new(Work)))
         .await
         .expect("serve the hand-written server");
-    let pairs = pairs(&hand_server, &generated_server);
+    let pairs = pairs(&hand_server, &generated_server).await;
+    let clients: Vec<&Client> = pairs.iter().map(|(_, client)| client).collect();
 
     // Round 0 warms connections, allocator and caches; it is not kept.
-    let mut per_round: Vec<[Figures; 4]> = Vec::new();
+    let mut kept: Vec<[Round; PAIRS]> = Vec::new();
     for round in 0..=rounds {
-        let mut figures: [Option<Figures>; 4] = Default::default();
-        for offset in 0..pairs.len() {
-            let index = (round + offset) % pairs.len();
-            figures[index] = Some(measure(&pairs[index].1).await);
-        }
+        let figures = measure_round(&clients, round).await;
         if round > 0 {
-            per_round.push(figures.map(|f| f.expect("every pair ran")));
+            kept.push(figures);
         }
     }
-    report(rounds, &pairs, &per_round);
+    report(rounds, &pairs, &kept);
 }
 
-/// Client × server, hand-written × hand-written first: the baseline of every ratio.
-fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'static str, Client)> {
+/// Client × server, hand-written × hand-written first: the baseline of every ratio. Each
+/// pair has a connection of its own, so no pair warms another's.
+async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'static str, Client)> {
     vec![
         (
             "hand client × hand server",
-            Client::Hand(HandClient::new(hand.channel.clone())),
+            Client::Hand(HandClient::new(connect(hand).await)),
         ),
         (
             "generated client × hand server",
             Client::Generated(
-                RouteGuideClient::from_channel(hand.channel.clone()),
+                RouteGuideClient::from_channel(connect(hand).await),
                 CallContext::new(),
             ),
         ),
         (
             "hand client × generated server",
-            Client::Hand(HandClient::new(generated.channel.clone())),
+            Client::Hand(HandClient::new(connect(generated).await)),
         ),
         (
             "generated client × generated server",
             Client::Generated(
-                RouteGuideClient::from_channel(generated.channel.clone()),
+                RouteGuideClient::from_channel(connect(generated).await),
                 CallContext::new(),
             ),
         ),
     ]
 }
 
-/// One pair's figures in one round.
-#[derive(Clone, Copy, Debug)]
-struct Figures {
-    unary_p50: Duration,
-    unary_p99: Duration,
-    unary_calls_per_s: f64,
-    server_stream_msgs_per_s: f64,
-    client_stream_msgs_per_s: f64,
-    bidi_p50: Duration,
+/// A new connection to `server`, configured as the generated clients' endpoints are.
+async fn connect(server: &LoopbackServer) -> Channel {
+    let options = modgen_runtime::client::ClientOptions::default();
+    modgen_runtime::client::endpoint(&server.endpoint, &options)
+        .expect("loopback endpoint")
+        .connect()
+        .await
+        .expect("connect over loopback")
 }
 
-async fn measure(client: &Client) -> Figures {
-    let started = Instant::now();
-    let mut unary = Vec::with_capacity(UNARY_CALLS);
-    for i in 0..UNARY_CALLS {
-        let point = Point {
-            latitude: i as i32,
-            longitude: 7,
-        };
-        let call = Instant::now();
-        let feature = client.get_feature(point).await;
-        unary.push(call.elapsed());
-        assert_eq!(feature.location, Some(point), "the server echoes the point");
+const PAIRS: usize = 4;
+
+/// One pair's samples in one round.
+#[derive(Default)]
+struct Round {
+    unary: Vec<Duration>,
+    bidi: Vec<Duration>,
+    server_stream_msgs_per_s: f64,
+    client_stream_msgs_per_s: f64,
+}
+
+/// Latencies are interleaved call by call (pair order rotating), so all four pairs see the
+/// same machine load; streaming calls, which are long, pair by pair in a rotating order.
+async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
+    let mut figures: [Round; PAIRS] = Default::default();
+    // Every one of the 24 orders of the four pairs in turn, so that no pair always
+    // follows the same other pair.
+    let order = |step: usize| order_of(round * 5 + step);
+    for call in 0..UNARY_CALLS {
+        for pair in order(call) {
+            let point = Point {
+                latitude: call as i32,
+                longitude: 7,
+            };
+            let started = Instant::now();
+            let feature = clients[pair].get_feature(point).await;
+            figures[pair].unary.push(started.elapsed());
+            assert_eq!(feature.location, Some(point), "the server echoes the point");
+        }
     }
-    let unary_elapsed = started.elapsed();
-    unary.sort_unstable();
-
-    let started = Instant::now();
-    let received = client.list_features(STREAM_MESSAGES).await;
-    let server_stream = started.elapsed();
-    assert_eq!(received, STREAM_MESSAGES);
-
-    let started = Instant::now();
-    let counted = client.record_route(STREAM_MESSAGES).await;
-    let client_stream = started.elapsed();
-    assert_eq!(counted, STREAM_MESSAGES);
-
-    let mut bidi = client.route_chat(PING_PONGS).await;
-    bidi.sort_unstable();
-
-    Figures {
-        unary_p50: percentile(&unary, 0.50),
-        unary_p99: percentile(&unary, 0.99),
-        unary_calls_per_s: UNARY_CALLS as f64 / unary_elapsed.as_secs_f64(),
-        server_stream_msgs_per_s: STREAM_MESSAGES as f64 / server_stream.as_secs_f64(),
-        client_stream_msgs_per_s: STREAM_MESSAGES as f64 / client_stream.as_secs_f64(),
-        bidi_p50: percentile(&bidi, 0.50),
+    for pair in order(0) {
+        let started = Instant::now();
+        let received = clients[pair].list_features(STREAM_MESSAGES).await;
+        figures[pair].server_stream_msgs_per_s = per_second(received, started.elapsed());
+        assert_eq!(received, STREAM_MESSAGES);
     }
+    for pair in order(1) {
+        let started = Instant::now();
+        let counted = clients[pair].record_route(STREAM_MESSAGES).await;
+        figures[pair].client_stream_msgs_per_s = per_second(counted, started.elapsed());
+        assert_eq!(counted, STREAM_MESSAGES);
+    }
+    let mut chats = Vec::with_capacity(PAIRS);
+    for client in clients {
+        chats.push(client.open_chat().await);
+    }
+    for trip in 0..PING_PONGS {
+        for pair in order(trip) {
+            let took = chats[pair].round_trip(trip).await;
+            figures[pair].bidi.push(took);
+        }
+    }
+    for chat in chats {
+        chat.close().await;
+    }
+    figures
+}
+
+/// Permutation number `index` (mod 24) of the pairs, by the factorial number system.
+fn order_of(index: usize) -> Vec<usize> {
+    let mut left: Vec<usize> = (0..PAIRS).collect();
+    let mut code = index % 24;
+    let mut order = Vec::with_capacity(PAIRS);
+    for radix in (1..=PAIRS).rev() {
+        let factorial: usize = (1..radix).product();
+        order.push(left.remove(code / factorial));
+        code %= factorial;
+    }
+    order
+}
+
+fn per_second(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -332,10 +366,10 @@ impl Client {
         summary.point_count as usize
     }
 
-    /// The time of each of `count` round trips on one bidi call.
-    async fn route_chat(&self, count: usize) -> Vec<Duration> {
+    /// A bidi call kept open for ping-pong.
+    async fn open_chat(&self) -> Chat {
         let (send, receive) = mpsc::channel(1);
-        let mut replies: Pin<Box<dyn Stream<Item = RouteNote> + Send>> = match self {
+        let replies: Pin<Box<dyn Stream<Item = RouteNote> + Send>> = match self {
             Client::Hand(hand) => Box::pin(
                 hand.route_chat(fed(receive))
                     .await
@@ -343,31 +377,43 @@ impl Client {
             ),
             Client::Generated(generated, ctx) => {
                 let notes = Box::pin(fed(receive).map(Ok));
-                let replies = generated
-                    .route_chat(ctx, notes)
-                    .await
-                    .expect("route_chat");
+                let replies = generated.route_chat(ctx, notes).await.expect("route_chat");
                 Box::pin(replies.map(|note| note.expect("note")))
             }
         };
-        let mut times = Vec::with_capacity(count);
-        for i in 0..count {
-            let note = RouteNote {
-                location: None,
-                message: format!("{i}"),
-            };
-            let started = Instant::now();
-            send.send(note.clone()).await.expect("the call is open");
-            let reply = replies.next().await.expect("a reply per note");
-            times.push(started.elapsed());
-            assert_eq!(reply, note);
-        }
-        drop(send);
+        Chat { send, replies }
+    }
+}
+
+struct Chat {
+    send: mpsc::Sender<RouteNote>,
+    replies: Pin<Box<dyn Stream<Item = RouteNote> + Send>>,
+}
+
+impl Chat {
+    /// The time from sending note `trip` to its echo.
+    async fn round_trip(&mut self, trip: usize) -> Duration {
+        let note = RouteNote {
+            location: None,
+            message: trip.to_string(),
+        };
+        let started = Instant::now();
+        self.send
+            .send(note.clone())
+            .await
+            .expect("the call is open");
+        let reply = self.replies.next().await.expect("a reply per note");
+        let took = started.elapsed();
+        assert_eq!(reply, note);
+        took
+    }
+
+    async fn close(mut self) {
+        drop(self.send);
         assert!(
-            replies.next().await.is_none(),
+            self.replies.next().await.is_none(),
             "the call ends with the requests"
         );
-        times
     }
 }
 
@@ -456,56 +502,110 @@ impl HandClient {
 // ---------------------------------------------------------------------------------------
 // Reporting.
 
-fn report(rounds: usize, pairs: &[(&'static str, Client)], per_round: &[[Figures; 4]]) {
+fn report(rounds: usize, pairs: &[(&'static str, Client)], kept: &[[Round; PAIRS]]) {
     println!(
-        "RouteGuide over loopback, release; {rounds} interleaved rounds, each pair per round: \
-         {UNARY_CALLS} unary calls, one {STREAM_MESSAGES}-message call each way, \
-         {PING_PONGS} bidi round trips"
+        "RouteGuide over loopback, release; {rounds} rounds, each pair per round: \
+         {UNARY_CALLS} unary calls and {PING_PONGS} bidi round trips (interleaved call by call), \
+         one {STREAM_MESSAGES}-message call each way"
     );
-    println!();
-    println!("Absolute figures, hand client × hand server (median over rounds):");
-    let baseline =
-        |pick: &dyn Fn(&Figures) -> f64| median(per_round.iter().map(|r| pick(&r[0])).collect());
-    println!(
-        "unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; server streaming {:.0} msg/s; \
-         client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs",
-        baseline(&|f| f.unary_p50.as_secs_f64() * 1e6),
-        baseline(&|f| f.unary_p99.as_secs_f64() * 1e6),
-        baseline(&|f| f.unary_calls_per_s),
-        baseline(&|f| f.server_stream_msgs_per_s),
-        baseline(&|f| f.client_stream_msgs_per_s),
-        baseline(&|f| f.bidi_p50.as_secs_f64() * 1e6),
-    );
+    let (first, second) = kept.split_at(kept.len() / 2);
+    let all = Summary::of(kept);
+    let halves = [Summary::of(first), Summary::of(second)];
+    let base = &all[0];
     println!();
     println!(
-        "Ratios against hand × hand, median of per-round ratios [interquartile range]. \
+        "hand client × hand server: unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; \
+         server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs",
+        base.unary_p50 * 1e6,
+        base.unary_p99 * 1e6,
+        base.unary_calls_per_s,
+        base.server_stream,
+        base.client_stream,
+        base.bidi_p50 * 1e6,
+    );
+    println!();
+    println!(
+        "Ratios against hand × hand over all rounds (first half / second half of the rounds). \
          Latency: > 1 is slower. Throughput: < 1 is slower."
     );
     println!(
         "| pair | unary p50 | unary p99 | unary calls/s | server stream msg/s | client stream msg/s | bidi p50 |"
     );
     println!("|---|---|---|---|---|---|---|");
-    let metrics: [&dyn Fn(&Figures) -> f64; 6] = [
-        &|f| f.unary_p50.as_secs_f64(),
-        &|f| f.unary_p99.as_secs_f64(),
-        &|f| f.unary_calls_per_s,
-        &|f| f.server_stream_msgs_per_s,
-        &|f| f.client_stream_msgs_per_s,
-        &|f| f.bidi_p50.as_secs_f64(),
-    ];
     for (index, (name, _)) in pairs.iter().enumerate().skip(1) {
-        let cells: Vec<String> = metrics
-            .iter()
+        let cells: Vec<String> = (0..METRICS)
             .map(|metric| {
-                let ratios: Vec<f64> = per_round
-                    .iter()
-                    .map(|r| metric(&r[index]) / metric(&r[0]))
-                    .collect();
-                let (low, mid, high) = quartiles(ratios);
-                format!("{mid:.3} [{low:.3}–{high:.3}]")
+                let ratio = |summary: &[Summary; PAIRS]| {
+                    summary[index].metric(metric) / summary[0].metric(metric)
+                };
+                format!(
+                    "{:.3} ({:.3} / {:.3})",
+                    ratio(&all),
+                    ratio(&halves[0]),
+                    ratio(&halves[1])
+                )
             })
             .collect();
         println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+const METRICS: usize = 6;
+
+/// One pair's figures over some rounds: latencies pooled, throughputs as the median round.
+struct Summary {
+    unary_p50: f64,
+    unary_p99: f64,
+    unary_calls_per_s: f64,
+    server_stream: f64,
+    client_stream: f64,
+    bidi_p50: f64,
+}
+
+impl Summary {
+    fn of(rounds: &[[Round; PAIRS]]) -> [Summary; PAIRS] {
+        std::array::from_fn(|pair| {
+            let pooled = |pick: fn(&Round) -> &Vec<Duration>| {
+                let mut all: Vec<Duration> = rounds
+                    .iter()
+                    .flat_map(|r| pick(&r[pair]).iter().copied())
+                    .collect();
+                all.sort_unstable();
+                all
+            };
+            let unary = pooled(|r| &r.unary);
+            let bidi = pooled(|r| &r.bidi);
+            let total: Duration = unary.iter().sum();
+            Summary {
+                unary_p50: percentile(&unary, 0.50).as_secs_f64(),
+                unary_p99: percentile(&unary, 0.99).as_secs_f64(),
+                unary_calls_per_s: per_second(unary.len(), total),
+                server_stream: median(
+                    rounds
+                        .iter()
+                        .map(|r| r[pair].server_stream_msgs_per_s)
+                        .collect(),
+                ),
+                client_stream: median(
+                    rounds
+                        .iter()
+                        .map(|r| r[pair].client_stream_msgs_per_s)
+                        .collect(),
+                ),
+                bidi_p50: percentile(&bidi, 0.50).as_secs_f64(),
+            }
+        })
+    }
+
+    fn metric(&self, index: usize) -> f64 {
+        [
+            self.unary_p50,
+            self.unary_p99,
+            self.unary_calls_per_s,
+            self.server_stream,
+            self.client_stream,
+            self.bidi_p50,
+        ][index]
     }
 }
 
