@@ -11,7 +11,7 @@
 //! against hand-written × hand-written, over all rounds and over each half of the rounds
 //! (how far a rerun may move them).
 //!
-//! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N]`
+//! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N] [--no-call-timeout]`
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
+use modgen_runtime::client::ServiceChannels;
 use modgen_runtime::testing::{LoopbackServer, serve_loopback};
 use routeguide_sdk::proto::routeguide::route_guide_server::{RouteGuide, RouteGuideServer};
 use routeguide_sdk::proto::routeguide::{Feature, Point, Rectangle, RouteNote, RouteSummary};
@@ -88,6 +89,21 @@ async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'stat
             ),
         ),
     ]
+}
+
+/// The generated client with default options, or with no call timeout under
+/// `--no-call-timeout` (then no per-call timer and no `grpc-timeout` header: the
+/// experiment that tells what the default 30 s timeout costs per call).
+fn generated_client(channel: Channel) -> RouteGuideClient {
+    let mut options = modgen_runtime::client::ClientOptions::default();
+    if std::env::args().any(|arg| arg == "--no-call-timeout") {
+        options.call_timeout = None;
+    }
+    RouteGuideClient::new(ServiceChannels::from_channel(
+        routeguide_sdk::SERVICE_NAME,
+        channel,
+        options,
+    ))
 }
 
 /// A new connection to `server`, configured as the generated clients' endpoints are.
