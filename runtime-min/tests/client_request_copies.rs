@@ -67,7 +67,19 @@ async fn a_single_try_policy_moves_the_request() {
 
 #[tokio::test]
 async fn each_try_but_the_last_sends_a_copy() {
-    assert_eq!(clones_of_a_call(fast_retry(3), 0).await, 1, "first try succeeds");
-    assert_eq!(clones_of_a_call(fast_retry(3), 1).await, 2, "second try succeeds");
-    assert_eq!(clones_of_a_call(fast_retry(3), 5).await, 2, "the last try moves it");
+    assert_eq!(
+        clones_of_a_call(fast_retry(3), 0).await,
+        1,
+        "first try succeeds"
+    );
+    assert_eq!(
+        clones_of_a_call(fast_retry(3), 1).await,
+        2,
+        "second try succeeds"
+    );
+    assert_eq!(
+        clones_of_a_call(fast_retry(3), 5).await,
+        2,
+        "the last try moves it"
+    );
 }

@@ -72,10 +72,7 @@ async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'stat
         ),
         (
             "generated client × hand server",
-            Client::Generated(
-                RouteGuideClient::from_channel(connect(hand).await),
-                CallContext::new(),
-            ),
+            Client::Generated(generated_client(connect(hand).await), CallContext::new()),
         ),
         (
             "hand client × generated server",
@@ -84,7 +81,7 @@ async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'stat
         (
             "generated client × generated server",
             Client::Generated(
-                RouteGuideClient::from_channel(connect(generated).await),
+                generated_client(connect(generated).await),
                 CallContext::new(),
             ),
         ),
