@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Compile time of the calculator SDK crate alone (its dependencies already built):
 # touch its sources, rebuild, N times per profile; prints each time and the median.
-# Usage: bench/scripts/sdk_compile_time.sh [N]   (uses $CARGO_TARGET_DIR)
+# Usage: [PROFILES=dev] bench/scripts/sdk_compile_time.sh [N]   (uses $CARGO_TARGET_DIR)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-9}"
-for profile in dev release; do
+for profile in ${PROFILES:-dev release}; do
   flag=""; [ "$profile" = release ] && flag="--release"
   cargo build -q $flag -p calculator-sdk
   times=()
