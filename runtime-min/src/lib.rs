@@ -2,7 +2,7 @@
 //!
 //! Small on purpose: lifecycle, the directory (server, client, registry), heartbeat,
 //! the out-of-process bootstrap, the host that spawns modules, and the client helpers
-//! that generated SDKs call into.
+//! that generated SDKs call into (`client::generated`, `server::generated`).
 
 pub mod call_metadata;
 pub mod client;
@@ -15,4 +15,5 @@ pub mod hub;
 pub mod identity;
 pub mod lifecycle;
 pub mod oop;
+pub mod server;
 pub mod testing;
