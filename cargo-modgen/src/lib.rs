@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod proto;
+pub mod proto_errors;
 pub mod scaffold;
 pub mod stubs;
 pub mod surface;

@@ -90,16 +90,13 @@ pub fn variants(
             );
             continue;
         }
-        variants.push(ErrorVariant {
-            name: name.clone(),
-            code,
-            docs: variant
-                .doc
-                .iter()
-                .flat_map(|d| d.lines())
-                .map(str::to_string)
-                .collect(),
-        });
+        let docs = variant
+            .doc
+            .iter()
+            .flat_map(|d| d.lines())
+            .map(str::to_string)
+            .collect();
+        variants.push(ErrorVariant::from_manifest(name.clone(), code, docs));
     }
     variants
 }

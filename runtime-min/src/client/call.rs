@@ -6,11 +6,13 @@ use tonic::{Code, Status};
 
 use super::ServiceChannels;
 use crate::context::CallContext;
+use crate::errors;
 
 /// A unary call with the context's metadata, the sooner of the context deadline and
-/// `call_timeout`, and retry with backoff on `UNAVAILABLE` only, each try on the next
-/// instance. Other codes are returned at once: the server may have acted on the request.
-/// No try starts, and no backoff sleeps, past the deadline.
+/// `call_timeout`, and retry with backoff on `UNAVAILABLE`, each try on the next
+/// instance. An error whose status carries `RetryInfo` (a retryable declared error) is
+/// retried too, after the delay it asks for. Other errors are returned at once: the server
+/// may have acted on the request. No try starts, and no backoff sleeps, past the deadline.
 pub async fn call_unary<Req, Resp, F, Fut>(
     channels: &ServiceChannels,
     ctx: &CallContext,
@@ -39,22 +41,33 @@ where
                     Ok(response) => return Ok(response.into_inner()),
                     Err(status) if status.code() == Code::Unavailable => {
                         channels.report_unavailable(&endpoint);
-                        status
+                        (status, None)
                     }
-                    Err(status) => return Err(status),
+                    Err(status) => match errors::retry_delay(&status) {
+                        Some(delay) => (status, Some(delay)),
+                        None => return Err(status),
+                    },
                 }
             }
-            Err(status) if status.code() == Code::Unavailable => status,
+            Err(status) if status.code() == Code::Unavailable => (status, None),
             Err(status) => return Err(status),
         };
+        let (outcome, asked_delay) = outcome;
         if attempt >= attempts {
-            return Err(gave_up(service, attempts, &outcome));
+            return Err(match asked_delay {
+                // The server's own error, as it sent it: the caller decodes its variant.
+                Some(_) => outcome,
+                None => gave_up(service, attempts, &outcome),
+            });
         }
-        let wait = retry.backoff(attempt);
+        let wait = asked_delay.unwrap_or_else(|| retry.backoff(attempt));
         if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-            return Err(gave_up(service, attempt, &outcome));
+            return Err(match asked_delay {
+                Some(_) => outcome,
+                None => gave_up(service, attempt, &outcome),
+            });
         }
-        tracing::debug!(service, attempt, ?wait, status = %outcome.message(), "unavailable; retrying");
+        tracing::debug!(service, attempt, ?wait, status = %outcome.message(), "retrying");
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
