@@ -83,7 +83,10 @@ pub fn declared(pool: &DescriptorPool, show: &dyn Fn(&str) -> String) -> Vec<Dec
 }
 
 /// The value's position (1-based) and leading comment from the file's source info.
-fn source_of(value: &EnumValueDescriptor, show: &dyn Fn(&str) -> String) -> (Location, Vec<String>) {
+fn source_of(
+    value: &EnumValueDescriptor,
+    show: &dyn Fn(&str) -> String,
+) -> (Location, Vec<String>) {
     let file = value.parent_file();
     let path = value.path();
     let location = file
@@ -98,7 +101,11 @@ fn source_of(value: &EnumValueDescriptor, show: &dyn Fn(&str) -> String) -> (Loc
     };
     let comment = location
         .and_then(|l| l.leading_comments.as_deref())
-        .map(|c| c.lines().map(|line| line.strip_prefix(' ').unwrap_or(line).to_string()).collect())
+        .map(|c| {
+            c.lines()
+                .map(|line| line.strip_prefix(' ').unwrap_or(line).to_string())
+                .collect()
+        })
         .unwrap_or_default();
     (at, comment)
 }

@@ -216,7 +216,8 @@ fn a_declared_error_with_an_unknown_code_names_its_line() {
 
 #[test]
 fn a_duplicate_reason_names_both_places() {
-    let manifest = format!("{MANIFEST}\n[[errors.variant]]\nname = \"Gone\"\ncode = \"NOT_FOUND\"\n");
+    let manifest =
+        format!("{MANIFEST}\n[[errors.variant]]\nname = \"Gone\"\ncode = \"NOT_FOUND\"\n");
     let proto = errors_proto(
         "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FOUND\", name: \"Vanished\" }];\n",
         "",
@@ -302,6 +303,12 @@ fn every_bad_declaration_is_reported_at_once() {
     assert!(!ok);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 2, "{stderr}");
-    assert!(lines[0].starts_with("proto/bad/v1/bad.proto:6:3: unknown gRPC code `NOPE`"), "{stderr}");
-    assert!(lines[1].starts_with("proto/bad/v1/bad.proto:7:3: invalid retry_delay `soon`"), "{stderr}");
+    assert!(
+        lines[0].starts_with("proto/bad/v1/bad.proto:6:3: unknown gRPC code `NOPE`"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("proto/bad/v1/bad.proto:7:3: invalid retry_delay `soon`"),
+        "{stderr}"
+    );
 }

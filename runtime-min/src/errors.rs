@@ -213,7 +213,10 @@ mod tests {
         assert_eq!(rpc.code, tonic::Code::FailedPrecondition as i32);
         assert_eq!(rpc.message, "gone");
         let info = pb::ErrorInfo::decode(rpc.details[0].value.as_slice()).unwrap();
-        assert_eq!(rpc.details[0].type_url, "type.googleapis.com/google.rpc.ErrorInfo");
+        assert_eq!(
+            rpc.details[0].type_url,
+            "type.googleapis.com/google.rpc.ErrorInfo"
+        );
         assert_eq!(info.reason, "OUT_OF_STOCK");
         assert_eq!(info.domain, "shop.v1.Shop");
         assert_eq!(info.metadata["available"], "3");
@@ -233,8 +236,16 @@ mod tests {
 
         assert_eq!(details.field::<u32>("available"), Some(3));
         assert_eq!(details.field::<u32>("sku"), None);
-        assert!(details.message::<pb::ResourceInfo>("google.rpc.ResourceInfo").is_some());
-        assert!(details.message::<pb::ResourceInfo>("google.rpc.Help").is_none());
+        assert!(
+            details
+                .message::<pb::ResourceInfo>("google.rpc.ResourceInfo")
+                .is_some()
+        );
+        assert!(
+            details
+                .message::<pb::ResourceInfo>("google.rpc.Help")
+                .is_none()
+        );
     }
 
     #[test]

@@ -35,23 +35,23 @@ pub fn check(model: &Model, errors: &mut Errors) {
             )));
         }
         check_name(variant, declared, errors);
-        if let Some(first) = names.insert(&variant.name, variant) {
-            if first.reason != variant.reason {
-                errors.push(error(format!(
-                    "error `{}` becomes the variant `{}`, which error `{}` already is",
-                    variant.reason, variant.name, first.reason
-                )));
-            }
+        if let Some(first) = names.insert(&variant.name, variant)
+            && first.reason != variant.reason
+        {
+            errors.push(error(format!(
+                "error `{}` becomes the variant `{}`, which error `{}` already is",
+                variant.reason, variant.name, first.reason
+            )));
         }
         check_code(declared, errors);
         check_detail(variant, declared, errors);
-        if !declared.retry_delay.is_empty() {
-            if let Err(why) = parse_duration(&declared.retry_delay) {
-                errors.push(error(format!(
-                    "invalid retry_delay `{}` of error `{}`: {why}",
-                    declared.retry_delay, variant.reason
-                )));
-            }
+        if !declared.retry_delay.is_empty()
+            && let Err(why) = parse_duration(&declared.retry_delay)
+        {
+            errors.push(error(format!(
+                "invalid retry_delay `{}` of error `{}`: {why}",
+                declared.retry_delay, variant.reason
+            )));
         }
     }
 }
@@ -70,7 +70,7 @@ fn location(at: &Location) -> String {
 fn check_name(variant: &ErrorVariant, declared: &ProtoDeclaration, errors: &mut Errors) {
     let name = &variant.name;
     let problem = if is_builtin(name) {
-        Some(format!("is built into every SDK error type"))
+        Some("is built into every SDK error type".to_string())
     } else {
         names::check_type_name(name).err()
     };
@@ -78,7 +78,10 @@ fn check_name(variant: &ErrorVariant, declared: &ProtoDeclaration, errors: &mut 
         errors.push(
             Error::new(
                 ErrorKind::ErrorDeclaration,
-                format!("error `{}` would be the variant `{name}`, which {why}", variant.reason),
+                format!(
+                    "error `{}` would be the variant `{name}`, which {why}",
+                    variant.reason
+                ),
             )
             .at(declared.at.clone())
             .with_help("rename the value, or give the variant a name with `name: \"...\"`"),
@@ -102,9 +105,8 @@ fn check_code(declared: &ProtoDeclaration, errors: &mut Errors) {
 }
 
 fn check_detail(variant: &ErrorVariant, declared: &ProtoDeclaration, errors: &mut Errors) {
-    let error = |message: String| {
-        Error::new(ErrorKind::ErrorDeclaration, message).at(declared.at.clone())
-    };
+    let error =
+        |message: String| Error::new(ErrorKind::ErrorDeclaration, message).at(declared.at.clone());
     if declared.detail.is_empty() {
         return;
     }
@@ -114,7 +116,9 @@ fn check_detail(variant: &ErrorVariant, declared: &ProtoDeclaration, errors: &mu
                 "detail message `{}` of error `{}` not found",
                 declared.detail, variant.reason
             ))
-            .with_help("name a message by its full name (`pkg.Msg`) or relative to the enum's package"),
+            .with_help(
+                "name a message by its full name (`pkg.Msg`) or relative to the enum's package",
+            ),
         );
         return;
     };

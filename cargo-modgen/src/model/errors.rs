@@ -105,7 +105,10 @@ impl Scalar {
     }
 
     fn of(field: &FieldDescriptorProto) -> Option<Scalar> {
-        if field.label() == Label::Repeated || field.proto3_optional() || field.oneof_index.is_some() {
+        if field.label() == Label::Repeated
+            || field.proto3_optional()
+            || field.oneof_index.is_some()
+        {
             return None;
         }
         Some(match field.r#type() {
@@ -174,7 +177,11 @@ fn resolve_detail(
             let mut out = Vec::new();
             loop {
                 let prefix = scope.join(".");
-                out.push(if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") });
+                out.push(if prefix.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{prefix}.{name}")
+                });
                 if scope.pop().is_none() {
                     break out;
                 }
@@ -193,11 +200,18 @@ fn resolve_detail(
                 scalar: Scalar::of(field),
             })
             .collect();
-        Some(ErrorDetail { full_name, rust_type, fields })
+        Some(ErrorDetail {
+            full_name,
+            rust_type,
+            fields,
+        })
     })
 }
 
-fn find_message<'a>(files: &'a [FileDescriptorProto], full_name: &str) -> Option<&'a DescriptorProto> {
+fn find_message<'a>(
+    files: &'a [FileDescriptorProto],
+    full_name: &str,
+) -> Option<&'a DescriptorProto> {
     files.iter().find_map(|file| {
         let rest = if file.package().is_empty() {
             full_name

@@ -11,8 +11,8 @@ mod errors;
 
 pub use build::{build, package_module};
 pub use codes::GrpcCode;
-pub use errors::{ErrorDetail, ErrorField, ErrorVariant, ProtoDeclaration, Scalar};
 pub use config::{ConfigField, ConfigType, ConfigValue, parse_duration};
+pub use errors::{ErrorDetail, ErrorField, ErrorVariant, ProtoDeclaration, Scalar};
 
 use std::time::Duration;
 
@@ -46,7 +46,6 @@ pub struct Sdk {
     /// `ErrorInfo.domain` of this SDK's errors: the (first) service's full name.
     pub error_domain: String,
 }
-
 
 /// The compiled protos, kept as bytes so the model stays free of prost types.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -119,9 +119,11 @@ pub fn emit(model: &Model) -> TokenStream {
             None => quote! { Self::#name(message) },
         }
     });
-    let any_float = variants.iter().flat_map(|v| v.detail).flat_map(|d| &d.fields).any(|f| {
-        matches!(f.scalar, Some(Scalar::F32 | Scalar::F64))
-    });
+    let any_float = variants
+        .iter()
+        .flat_map(|v| v.detail)
+        .flat_map(|d| &d.fields)
+        .any(|f| matches!(f.scalar, Some(Scalar::F32 | Scalar::F64)));
     let eq = (!any_float).then(|| quote! { Eq, });
     let from_status = from_status(&error, &variants);
     let to_status = to_status(&error, &variants);
@@ -220,7 +222,9 @@ fn from_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream 
         // A built-in wins its code; a declared variant needs the code to itself and no
         // fields (a plain status has none to give).
         let alone = by_code[&v.code].len() == 1;
-        let builtin_code = variants.iter().any(|o| o.reason.is_none() && o.code == v.code);
+        let builtin_code = variants
+            .iter()
+            .any(|o| o.reason.is_none() && o.code == v.code);
         let eligible = match v.reason {
             None => true,
             Some(_) => alone && !builtin_code && v.detail.is_none(),
@@ -231,11 +235,25 @@ fn from_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream 
             quote! { tonic::Code::#code => Self::#name(message), }
         })
     });
-    let reasons = variants.iter().filter_map(|v| {
-        let reason = v.reason?;
-        let code = v.code();
-        let body = decode_variant(v);
-        Some(quote! { (#reason, tonic::Code::#code) => { #body } })
+    let reasons: Vec<TokenStream> = variants
+        .iter()
+        .filter_map(|v| {
+            let reason = v.reason?;
+            let code = v.code();
+            let body = decode_variant(v);
+            Some(quote! { (#reason, tonic::Code::#code) => { #body } })
+        })
+        .collect();
+    // With no declared variant there is no reason to look up.
+    let by_reason = (!reasons.is_empty()).then(|| {
+        quote! {
+            if details.domain == ERROR_DOMAIN {
+                match (details.reason.as_str(), code) {
+                    #(#reasons)*
+                    _ => {}
+                }
+            }
+        }
     });
     quote! {
         impl From<tonic::Status> for #error {
@@ -249,12 +267,7 @@ fn from_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream 
                         code => Self::Other { code, message, details: Box::new(details) },
                     };
                 }
-                if details.domain == ERROR_DOMAIN {
-                    match (details.reason.as_str(), code) {
-                        #(#reasons)*
-                        _ => {}
-                    }
-                }
+                #by_reason
                 Self::Other { code, message, details: Box::new(details) }
             }
         }
@@ -301,7 +314,7 @@ fn to_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
         });
         let Some(detail) = v.detail else {
             return quote! {
-                #pattern => ErrorDetails::new(ERROR_DOMAIN, #reason) #retry
+                #pattern => modgen_runtime::errors::ErrorDetails::new(ERROR_DOMAIN, #reason) #retry
                     .into_status(tonic::Code::#code, message),
             };
         };
@@ -309,10 +322,18 @@ fn to_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
         let full_name = &detail.full_name;
         let fields = v.field_idents();
         let keys = detail.fields.iter().map(|f| &f.proto_name);
+        // Strings are lent (the detail message takes them next); the rest are `Copy`.
+        let values = detail.fields.iter().map(|f| {
+            let field = ident(&f.rust_name);
+            match f.scalar {
+                Some(Scalar::String) | None => quote! { &#field },
+                Some(_) => quote! { #field },
+            }
+        });
         quote! {
             #pattern => {
-                let details = ErrorDetails::new(ERROR_DOMAIN, #reason)
-                    #(.with_field(#keys, &#fields))* #retry;
+                let details = modgen_runtime::errors::ErrorDetails::new(ERROR_DOMAIN, #reason)
+                    #(.with_field(#keys, #values))* #retry;
                 let detail = #rust_type { #(#fields),* };
                 details
                     .with_message(#full_name, &detail)
@@ -323,7 +344,6 @@ fn to_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
     quote! {
         impl From<#error> for tonic::Status {
             fn from(error: #error) -> Self {
-                use modgen_runtime::errors::ErrorDetails;
                 match error {
                     #(#arms)*
                     #error::Other { code, message, details } => details.into_status(code, message),

@@ -60,10 +60,7 @@ impl RouteGuideApi for Routeguide {
         self.feature_at(&request)
             .cloned()
             .ok_or_else(|| RouteGuideError::FeatureNotFound {
-                message: format!(
-                    "no feature at {}, {}",
-                    request.latitude, request.longitude
-                ),
+                message: format!("no feature at {}, {}", request.latitude, request.longitude),
                 latitude: request.latitude,
                 longitude: request.longitude,
             })

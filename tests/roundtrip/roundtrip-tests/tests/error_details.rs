@@ -181,7 +181,11 @@ async fn a_retryable_error_is_retried_after_the_delay_it_asks_for_then_returned(
     assert_eq!(got, busy);
     // Three tries (the default policy), 20 ms apart as `retry_delay: "20ms"` asks.
     assert_eq!(failing.calls(), 3);
-    assert!(started.elapsed() >= Duration::from_millis(40), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(40),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
