@@ -1,5 +1,6 @@
-//! `[[errors.variant]]` → the SDK error enum's variants: names and codes checked, each code
-//! owned by one variant.
+//! `[[errors.variant]]` → the SDK error enum's variants: names and codes checked. Several
+//! variants may share a code (the `ErrorInfo` reason tells them apart); the built-ins'
+//! codes stay theirs.
 
 use std::ops::Range;
 
@@ -71,19 +72,6 @@ pub fn variants(
                     ErrorKind::ManifestValue,
                     format!(
                         "code `{code_text}` is already mapped to the built-in variant `{builtin}`"
-                    ),
-                )
-                .at(code_at),
-            );
-            continue;
-        }
-        if let Some(other) = variants.iter().find(|v| v.code == code) {
-            errors.push(
-                Error::new(
-                    ErrorKind::ManifestValue,
-                    format!(
-                        "code `{code_text}` is already mapped to variant `{}`",
-                        other.name
                     ),
                 )
                 .at(code_at),
