@@ -242,7 +242,8 @@ fn a_detail_message_that_does_not_exist_is_refused() {
     assert_eq!(
         stderr,
         "proto/bad/v1/bad.proto:6:3: detail message `Nowhere` of error `GONE` not found; \
-         name a message by its full name (`pkg.Msg`) or relative to the enum's package\n"
+         name a message by its full name (`pkg.Msg`) or relative to the package of the enum \
+         (of the first service, for a manifest variant)\n"
     );
 }
 
@@ -310,5 +311,24 @@ fn every_bad_declaration_is_reported_at_once() {
     assert!(
         lines[1].starts_with("proto/bad/v1/bad.proto:7:3: invalid retry_delay `soon`"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn a_manifest_variant_can_carry_a_detail_message_and_a_missing_one_is_located() {
+    let good = format!(
+        "{MANIFEST}\n[[errors.variant]]\nname = \"Gone\"\ncode = \"NOT_FOUND\"\ndetail = \"Foo\"\n"
+    );
+    let (ok, stderr) = generate(&good, GOOD_PROTO);
+    assert!(ok, "{stderr}");
+
+    let bad = good.replace("detail = \"Foo\"", "detail = \"Bar\"");
+    let (ok, stderr) = generate(&bad, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:11:10: detail message `Bar` of error `GONE` not found; name a message by \
+         its full name (`pkg.Msg`) or relative to the package of the enum (of the first \
+         service, for a manifest variant)\n"
     );
 }

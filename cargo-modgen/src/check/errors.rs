@@ -117,7 +117,8 @@ fn check_detail(variant: &ErrorVariant, declared: &ProtoDeclaration, errors: &mu
                 declared.detail, variant.reason
             ))
             .with_help(
-                "name a message by its full name (`pkg.Msg`) or relative to the enum's package",
+                "name a message by its full name (`pkg.Msg`) or relative to the package of \
+                 the enum (of the first service, for a manifest variant)",
             ),
         );
         return;

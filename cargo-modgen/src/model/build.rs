@@ -141,6 +141,13 @@ pub fn build(
             ..variant.clone()
         })
         .collect();
+    let package = services.first().map_or("", |s| s.package.as_str());
+    errors::resolve_manifest_details(
+        &mut error_variants,
+        package,
+        &compiled.descriptor_set.file,
+        &types,
+    );
     error_variants.extend(errors::from_proto(
         &compiled.declared_errors,
         &compiled.descriptor_set.file,

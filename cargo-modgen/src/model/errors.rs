@@ -162,6 +162,21 @@ pub fn from_proto(
         .collect()
 }
 
+/// The detail messages manifest variants name (`detail = "..."`), resolved relative to
+/// `package` (the first service's).
+pub fn resolve_manifest_details(
+    variants: &mut [ErrorVariant],
+    package: &str,
+    files: &[FileDescriptorProto],
+    types: &std::collections::HashMap<String, MessageRef>,
+) {
+    for variant in variants {
+        if let Some(declared) = &variant.declared {
+            variant.detail = resolve_detail(&declared.detail, package, files, types);
+        }
+    }
+}
+
 /// `name` as protoc resolves a type: a leading `.` is absolute; otherwise tried in the
 /// package, then its parents, then at the root.
 fn resolve_detail(
