@@ -241,17 +241,16 @@ fn from_status(error: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream 
             let reason = v.reason?;
             let code = v.code();
             let body = decode_variant(v);
-            Some(quote! { (#reason, tonic::Code::#code) => { #body } })
+            Some(quote! { if reason == #reason && code == tonic::Code::#code { #body } })
         })
         .collect();
     // With no declared variant there is no reason to look up.
     let by_reason = (!reasons.is_empty()).then(|| {
         quote! {
+            // An if-chain, not a match: one declared variant would be `clippy::single_match`.
             if details.domain == ERROR_DOMAIN {
-                match (details.reason.as_str(), code) {
-                    #(#reasons)*
-                    _ => {}
-                }
+                let reason = details.reason.as_str();
+                #(#reasons)*
             }
         }
     });
