@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod proto;
+pub mod proto_errors;
 #[cfg(feature = "files")]
 pub mod scaffold;
 pub mod stubs;

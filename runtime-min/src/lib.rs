@@ -9,6 +9,7 @@ pub mod client;
 pub mod context;
 pub mod directory;
 pub mod duration;
+pub mod errors;
 pub mod heartbeat;
 pub mod host;
 pub mod hub;

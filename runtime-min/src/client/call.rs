@@ -6,13 +6,16 @@ use tonic::{Code, Status};
 
 use super::ServiceChannels;
 use crate::context::CallContext;
+use crate::errors;
 
 /// A unary call with the context's metadata, the sooner of the context deadline and
-/// `call_timeout`, and retry with backoff on `UNAVAILABLE` only, each try on the next
-/// instance. Other codes are returned at once: the server may have acted on the request.
-/// No try starts, and no backoff sleeps, past the deadline. The request is cloned only for
-/// tries that a later try could follow; the last try (the only one, under
-/// [`RetryPolicy::never`](super::RetryPolicy::never)) sends it without a copy.
+/// `call_timeout`, and retry with backoff on `UNAVAILABLE`, each try on the next
+/// instance. An error whose status carries `RetryInfo` (a retryable declared error) is
+/// retried too, after the delay it asks for. Other errors are returned at once: the server
+/// may have acted on the request. No try starts, and no backoff sleeps, past the deadline.
+/// The request is cloned only for tries that a later try could follow; the last try (the
+/// only one, under [`RetryPolicy::never`](super::RetryPolicy::never)) sends it without a
+/// copy.
 pub async fn call_unary<Req, Resp, F, Fut>(
     channels: &ServiceChannels,
     ctx: &CallContext,
@@ -29,22 +32,27 @@ where
     let retry = &channels.options().retry;
     let attempts = retry.attempts();
     for attempt in 1..attempts {
-        let unavailable = match try_unary(channels, ctx, deadline, request.clone(), &mut call).await
-        {
-            Ok(response) => return Ok(response),
-            Err(Try::Final(status)) => return Err(status),
-            Err(Try::Unavailable(status)) => status,
-        };
-        let wait = retry.backoff(attempt);
+        let (status, asked_delay) =
+            match try_unary(channels, ctx, deadline, request.clone(), &mut call).await {
+                Ok(response) => return Ok(response),
+                Err(Try::Final(status)) => return Err(status),
+                Err(Try::Unavailable(status)) => (status, None),
+                Err(Try::RetryAfter(status, delay)) => (status, Some(delay)),
+            };
+        let wait = asked_delay.unwrap_or_else(|| retry.backoff(attempt));
         if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-            return Err(gave_up(service, attempt, &unavailable));
+            return Err(match asked_delay {
+                // The server's own error, as it sent it: the caller decodes its variant.
+                Some(_) => status,
+                None => gave_up(service, attempt, &status),
+            });
         }
-        tracing::debug!(service, attempt, ?wait, status = %unavailable.message(), "unavailable; retrying");
+        tracing::debug!(service, attempt, ?wait, status = %status.message(), "retrying");
         tokio::time::sleep(wait).await;
     }
     match try_unary(channels, ctx, deadline, request, &mut call).await {
         Ok(response) => Ok(response),
-        Err(Try::Final(status)) => Err(status),
+        Err(Try::Final(status) | Try::RetryAfter(status, _)) => Err(status),
         Err(Try::Unavailable(status)) => Err(gave_up(service, attempts, &status)),
     }
 }
@@ -53,6 +61,8 @@ where
 enum Try {
     /// `UNAVAILABLE`: nothing reached a server that acted on it; another try may do.
     Unavailable(Status),
+    /// The server's error asks to be retried after a delay (`RetryInfo`).
+    RetryAfter(Status, Duration),
     /// Any other failure, returned to the caller as it is.
     Final(Status),
 }
@@ -71,9 +81,10 @@ where
     Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
 {
     let service = channels.service_name();
-    let classify = |status: Status| match status.code() {
-        Code::Unavailable => Try::Unavailable(status),
-        _ => Try::Final(status),
+    let classify = |status: Status| match (status.code(), errors::retry_delay(&status)) {
+        (Code::Unavailable, _) => Try::Unavailable(status),
+        (_, Some(delay)) => Try::RetryAfter(status, delay),
+        (_, None) => Try::Final(status),
     };
     let remaining = time_left(deadline, service).map_err(Try::Final)?;
     // Resolving is a network call too, so the deadline bounds it as well.
