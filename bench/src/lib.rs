@@ -1,6 +1,8 @@
 //! What the benchmark binaries share: the inputs they generate from (ModKit's calculator
 //! and a synthetic 50 × 20 proto, each with a manifest, written into a directory) and
-//! interleaved timing.
+//! interleaved timing; and the directory backend the directory benchmarks run on.
+
+pub mod directory_backend;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -31,7 +31,8 @@ use std::path::PathBuf;
 use crate::emit::header::{Comment, with_header};
 use crate::error::{Error, ErrorKind, Errors};
 use crate::fileset::FileSet;
-use crate::{emit, load_in, names, sdk_tokens, write_fileset};
+use crate::freshness::{self, Ownership};
+use crate::{emit, load_in, names, sdk_tokens};
 
 /// Generates a module's SDK from its manifest into `OUT_DIR`.
 #[derive(Clone, Debug)]
@@ -130,13 +131,19 @@ impl Builder {
             .unwrap_or_else(|| format!("{}.rs", names::crate_ident(&model.sdk.crate_name)));
         let mut files = FileSet::new();
         files.text(&name, text);
-        let report = write_fileset(&out_dir, &files).map_err(|e| {
+        // The freshness engine every shell uses: an unchanged file keeps its mtime. OUT_DIR
+        // is cargo's, shared with other build outputs: no orphans there, and no hand edits
+        // to respect (`force`).
+        let cannot_write = |e: &dyn std::fmt::Display| {
             Error::new(ErrorKind::Output, format!("cannot write the SDK: {e}"))
                 .in_file(out_dir.join(&name).display().to_string())
-        })?;
+        };
+        let survey = freshness::survey(&out_dir, &files, &Ownership::default())
+            .map_err(|e| cannot_write(&e))?;
+        let applied = freshness::apply(&out_dir, &survey, true).map_err(|e| cannot_write(&e))?;
         Ok(Generated {
             path: out_dir.join(&name),
-            written: !report.written.is_empty(),
+            written: !applied.written.is_empty(),
             rerun_if_changed,
         })
     }

@@ -1,6 +1,8 @@
 //! Validates the finished model in one pass, collecting every problem, so the emitters
 //! can assume unique, valid names and stay simple.
 
+mod errors;
+
 use std::collections::HashMap;
 
 use crate::error::{Error, ErrorKind, Errors, Location};
@@ -89,5 +91,6 @@ pub fn check(model: &Model, manifest: &Manifest) -> Result<(), Errors> {
         }
     }
     errors.extend(method_errors);
+    errors::check(model, &mut errors);
     errors.finish(())
 }

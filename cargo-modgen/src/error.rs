@@ -66,6 +66,9 @@ pub enum ErrorKind {
     ServiceNotFound,
     /// Two generated items would get the same Rust name.
     NameCollision,
+    /// A declared error (proto option or manifest variant) breaks a rule: unknown code,
+    /// duplicate reason, missing detail message, reserved variant name.
+    ErrorDeclaration,
     /// prost/tonic code generation failed.
     Codegen,
     /// A stored descriptor set (the breaking-change baseline) does not decode.

@@ -19,9 +19,12 @@ pub mod members;
 pub mod model;
 pub mod names;
 pub mod proto;
+pub mod proto_errors;
+#[cfg(feature = "files")]
 pub mod scaffold;
 pub mod stubs;
 pub mod surface;
+#[cfg(feature = "files")]
 pub mod workspace;
 pub mod write;
 
@@ -104,15 +107,19 @@ pub fn sdk_tokens(model: &Model) -> Result<proc_macro2::TokenStream, Errors> {
 }
 
 /// The SDK crate for `model`: every file, paths relative to the crate's root.
+#[cfg(feature = "files")]
 pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> {
     emit::sdk::generate(model, options)
 }
 
-pub use emit::module::{WorkspaceOptions, generate_module, module_tokens};
+#[cfg(feature = "files")]
+pub use emit::module::generate_module;
+pub use emit::module::{WorkspaceOptions, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate
 /// under `<module name>/`, and `new`'s scaffolding, each file with its owner; paths
 /// relative to the workspace root. Writers create user-owned files only when absent.
+#[cfg(feature = "files")]
 pub fn generate_workspace(model: &Model, options: &WorkspaceOptions) -> Result<FileSet, Errors> {
     emit::module::generate_workspace(model, options)
 }

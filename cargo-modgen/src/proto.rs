@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use miette::Diagnostic;
 use prost::Message;
 use prost_types::FileDescriptorSet;
+use protox::file::{ChainFileResolver, GoogleFileResolver, IncludeFileResolver};
 
 use crate::error::{Error, ErrorKind, Errors, Location};
 use crate::manifest::Manifest;
+use crate::proto_errors::{self, DeclaredError, OptionsResolver};
 
 /// The compiled protos of one manifest.
 pub struct Compiled {
@@ -17,6 +19,8 @@ pub struct Compiled {
     pub file_names: Vec<String>,
     /// Every file protox opened on disk, imports included.
     pub opened_paths: Vec<PathBuf>,
+    /// Errors declared with `(modgen.options.v1.error)`, as written (checked later).
+    pub declared_errors: Vec<DeclaredError>,
 }
 
 impl Compiled {
@@ -118,8 +122,7 @@ fn compile_located(root: &Path, files: &[Input], includes: &[Input]) -> Result<C
         .iter()
         .map(|include| (include.path.clone(), root.join(&include.path)))
         .collect();
-    let mut compiler = protox::Compiler::new(includes.iter().map(|(_, path)| path))
-        .map_err(|e| proto_error(&e, &includes))?;
+    let mut compiler = protox::Compiler::with_file_resolver(resolver(&includes));
     compiler.include_source_info(true).include_imports(true);
     for file in files {
         if let Err(e) = compiler.open_file(root.join(&file.path)) {
@@ -142,11 +145,26 @@ fn compile_located(root: &Path, files: &[Input], includes: &[Input]) -> Result<C
         .files()
         .filter_map(|f| f.path().map(Path::to_path_buf))
         .collect();
+    let show = |name: &str| shown_path(name, &includes);
     Ok(Compiled {
         descriptor_set: compiler.file_descriptor_set(),
         file_names,
         opened_paths,
+        declared_errors: proto_errors::declared(&compiler.descriptor_pool(), &show),
     })
+}
+
+/// The include roots in order, then modgen's options proto, then the well-known types:
+/// `import "modgen/options/v1/errors.proto"` needs no setup, and a file of that name
+/// under an include root still wins.
+fn resolver(includes: &[(PathBuf, PathBuf)]) -> ChainFileResolver {
+    let mut resolver = ChainFileResolver::new();
+    for (_, root) in includes {
+        resolver.add(IncludeFileResolver::new(root.clone()));
+    }
+    resolver.add(OptionsResolver);
+    resolver.add(GoogleFileResolver::new());
+    resolver
 }
 
 /// protox errors carry a miette span into the named file; render it as file:line:col with

@@ -179,3 +179,156 @@ fn proto_errors_are_shown_relative_to_where_the_manifest_was_named() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+/// A proto declaring errors with modgen's options; `values` are the enum's values after
+/// the unspecified one, starting on line 6, and `extra` follows the enum.
+fn errors_proto(values: &str, extra: &str) -> String {
+    format!(
+        "syntax = \"proto3\";\npackage bad.v1;\nimport \"modgen/options/v1/errors.proto\";\n\
+         enum Reason {{\n  REASON_UNSPECIFIED = 0;\n{values}}}\n{extra}\
+         message Foo {{}}\nservice Things {{ rpc Get(Foo) returns (Foo); }}\n"
+    )
+}
+
+#[test]
+fn errors_declared_in_the_proto_generate_with_no_include_for_the_options() {
+    let proto = errors_proto(
+        "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FOUND\", detail: \"Where\" }];\n",
+        "message Where { string shelf = 1; }\n",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn a_declared_error_with_an_unknown_code_names_its_line() {
+    let proto = errors_proto(
+        "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FUOND\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: unknown gRPC code `NOT_FUOND`; did you mean `NOT_FOUND`?\n"
+    );
+}
+
+#[test]
+fn a_duplicate_reason_names_both_places() {
+    let manifest =
+        format!("{MANIFEST}\n[[errors.variant]]\nname = \"Gone\"\ncode = \"NOT_FOUND\"\n");
+    let proto = errors_proto(
+        "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FOUND\", name: \"Vanished\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(&manifest, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: duplicate error reason `GONE` (also declared by the \
+         manifest's variant `Gone`)\n"
+    );
+}
+
+#[test]
+fn a_detail_message_that_does_not_exist_is_refused() {
+    let proto = errors_proto(
+        "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FOUND\", detail: \"Nowhere\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: detail message `Nowhere` of error `GONE` not found; \
+         name a message by its full name (`pkg.Msg`) or relative to the package of the enum \
+         (of the first service, for a manifest variant)\n"
+    );
+}
+
+#[test]
+fn a_detail_field_that_is_no_scalar_is_refused() {
+    let proto = errors_proto(
+        "  GONE = 1 [(modgen.options.v1.error) = { code: \"NOT_FOUND\", detail: \"Where\" }];\n",
+        "message Where { repeated string shelves = 1; }\n",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: field `shelves` of detail message `bad.v1.Where` is not a \
+         plain scalar (bool, integer, float or string)\n"
+    );
+}
+
+#[test]
+fn a_variant_named_like_a_built_in_is_refused() {
+    let proto = errors_proto(
+        "  INTERNAL = 1 [(modgen.options.v1.error) = { code: \"INTERNAL\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: error `INTERNAL` would be the variant `Internal`, which is \
+         built into every SDK error type; rename the value, or give the variant a name with \
+         `name: \"...\"`\n"
+    );
+}
+
+#[test]
+fn a_variant_named_like_a_keyword_is_refused() {
+    let proto = errors_proto(
+        "  SELF = 1 [(modgen.options.v1.error) = { code: \"ABORTED\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "proto/bad/v1/bad.proto:6:3: error `SELF` would be the variant `Self`, which is a Rust \
+         keyword; rename the value, or give the variant a name with `name: \"...\"`\n"
+    );
+}
+
+#[test]
+fn every_bad_declaration_is_reported_at_once() {
+    let proto = errors_proto(
+        "  A = 1 [(modgen.options.v1.error) = { code: \"NOPE\" }];\n  \
+         B = 2 [(modgen.options.v1.error) = { code: \"ABORTED\", retry_delay: \"soon\" }];\n",
+        "",
+    );
+    let (ok, stderr) = generate(MANIFEST, &proto);
+    assert!(!ok);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("proto/bad/v1/bad.proto:6:3: unknown gRPC code `NOPE`"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("proto/bad/v1/bad.proto:7:3: invalid retry_delay `soon`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_manifest_variant_can_carry_a_detail_message_and_a_missing_one_is_located() {
+    let good = format!(
+        "{MANIFEST}\n[[errors.variant]]\nname = \"Gone\"\ncode = \"NOT_FOUND\"\ndetail = \"Foo\"\n"
+    );
+    let (ok, stderr) = generate(&good, GOOD_PROTO);
+    assert!(ok, "{stderr}");
+
+    let bad = good.replace("detail = \"Foo\"", "detail = \"Bar\"");
+    let (ok, stderr) = generate(&bad, GOOD_PROTO);
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "modgen.toml:11:10: detail message `Bar` of error `GONE` not found; name a message by \
+         its full name (`pkg.Msg`) or relative to the package of the enum (of the first \
+         service, for a manifest variant)\n"
+    );
+}

@@ -83,7 +83,10 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
     );
     assert_eq!(json(&short_name)["sum"], "2", "{short_name}");
 
-    let from_sdk = cargo(
+    // A program outside the host calls as the host's operator, with the credential
+    // only this user can read.
+    let operator = modgen_runtime::identity::run_dir::operator_credential(&directory);
+    let from_sdk = cargo_with_env(
         &workspace,
         &[
             "run",
@@ -95,6 +98,10 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
             "--",
             &directory,
         ],
+        &[(
+            modgen_contract::env::IDENTITY_CREDENTIAL_FILE,
+            operator.as_os_str(),
+        )],
     );
     assert!(from_sdk.status.success(), "{}", stderr(&from_sdk));
     assert_eq!(stdout(&from_sdk).trim(), "sum=7 overflow=InvalidArgument");
@@ -336,11 +343,12 @@ fn modgen_ok(dir: &Path, args: &[&str]) -> String {
     stdout(&output)
 }
 
-fn cargo(dir: &Path, args: &[&str]) -> Output {
+fn cargo_with_env(dir: &Path, args: &[&str], vars: &[(&str, &std::ffi::OsStr)]) -> Output {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
+        .envs(vars.iter().copied())
         .output()
         .unwrap()
 }

@@ -132,3 +132,28 @@ fn generated_host_yaml_is_accepted_by_the_host_and_resolves_against_its_director
     // The manifest's heartbeat is 2s: the host's 15s TTL already covers three of them.
     assert_eq!(config.directory.ttl, std::time::Duration::from_secs(15));
 }
+
+#[test]
+fn manifest_docs_become_rustdoc_in_the_config_type_and_stay_as_written_in_the_schema() {
+    let case = common::CASES.iter().find(|c| c.name == "stress").unwrap();
+    let hostile = "Names match [a-z]+; see https://example.com/rules, format <name>.";
+    let manifest = format!(
+        "{}\n[config.fields.label]\ntype = \"string\"\ndefault = \"x\"\ndoc = \"{hostile}\"\n",
+        case.manifest
+    );
+    let manifest = modgen::Manifest::parse(&manifest, "modgen.toml").unwrap();
+    let model = modgen::load_manifest(&manifest, &case.base_dir(), "modgen.toml").unwrap();
+    let files = modgen::generate_module(&model, &RuntimeDep::Version("0.1.0".into())).unwrap();
+    let text = |path: &str| match &files.get(path).unwrap().contents {
+        Contents::Text(text) => text.clone(),
+        Contents::Binary(_) => panic!("{path} is text"),
+    };
+    let config = text("src/generated/config.rs");
+    assert!(
+        config.contains(
+            r"/// Names match \[a-z\]+; see <https://example.com/rules>, format \<name>."
+        ),
+        "{config}"
+    );
+    assert!(text("config/stress.schema.json").contains(hostile));
+}

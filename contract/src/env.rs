@@ -21,3 +21,12 @@ pub const HEARTBEAT_INTERVAL: &str = "MODGEN_HEARTBEAT_INTERVAL";
 pub const DIRECTORY_ENDPOINT_VARS: [&str; 2] = [DIRECTORY_ENDPOINT, MODKIT_DIRECTORY_ENDPOINT];
 /// Where the module config is read from, in order of precedence.
 pub const MODULE_CONFIG_VARS: [&str; 2] = [MODULE_CONFIG, MODKIT_MODULE_CONFIG];
+
+/// A file holding this module's host-signed caller credential; the host rewrites it
+/// before the credential expires, so the module re-reads it (never caches it for good).
+pub const IDENTITY_CREDENTIAL_FILE: &str = "MODGEN_IDENTITY_CREDENTIAL_FILE";
+/// The public keys (base64url Ed25519, comma-separated) whose credentials this module
+/// accepts: its own host's and any other host's that shares the directory.
+pub const IDENTITY_TRUSTED_KEYS: &str = "MODGEN_IDENTITY_TRUSTED_KEYS";
+/// Who may call this module, as JSON: `{"callers": ["a", "b"], "anonymous": false}`.
+pub const ACCESS_POLICY: &str = "MODGEN_ACCESS_POLICY";

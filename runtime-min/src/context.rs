@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use tonic::metadata::{MetadataMap, MetadataValue};
 
+pub use crate::call_metadata::{CallMetadata, MetadataError, ResponseMetadata};
+
 /// Metadata key of the request id, echoed on responses.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// Metadata key of the calling module's name.
@@ -25,10 +27,21 @@ pub struct CallContext {
     pub request_id: String,
     /// When the caller stops waiting; `None` means no deadline.
     pub deadline: Option<Instant>,
-    /// `x-modgen-caller`: the module name of the caller, when it said.
+    /// `x-modgen-caller`. Inside a module served by `oop::main` this is the caller's
+    /// verified module name (the server's guard replaces whatever the caller wrote), or
+    /// `None` for an anonymous call; on the client side, the name this process claims.
     pub caller: Option<String>,
     /// W3C `traceparent`, passed through untouched.
     pub traceparent: Option<String>,
+    /// User entries (tenant, locale, an end user's token, ...): sent with every call made
+    /// with this context, read back on the server side, so a module that passes its
+    /// context on passes them to the next hop.
+    pub metadata: CallMetadata,
+    /// Entries of the response. Server side: what the implementation sets here goes back
+    /// to the caller (as headers, or as trailers with the status of a failed call).
+    /// Client side: the runtime's call helpers put the callee's entries here. Clones of
+    /// a context share it.
+    pub response: ResponseMetadata,
 }
 
 impl CallContext {
@@ -39,6 +52,8 @@ impl CallContext {
             deadline: None,
             caller: None,
             traceparent: None,
+            metadata: CallMetadata::default(),
+            response: ResponseMetadata::default(),
         }
     }
 
@@ -92,24 +107,52 @@ impl CallContext {
         Self::from_metadata(request.metadata())
     }
 
-    /// Server side: a response that echoes this context's request id to the caller.
+    /// Server side: a response that echoes this context's request id to the caller,
+    /// with the response entries the implementation set.
     pub fn to_response<T>(&self, message: T) -> tonic::Response<T> {
         let mut response = tonic::Response::new(message);
         self.echo_request_id(response.metadata_mut());
         response
     }
 
-    /// Server side: puts `x-request-id` on response metadata (nothing else: the caller
-    /// already has its own deadline and identity).
+    /// Server side: puts `x-request-id` and the implementation's response entries on
+    /// response metadata (a `Status`'s metadata, for a failed call: trailers). Nothing
+    /// else: the caller already has its own deadline and identity.
     pub fn echo_request_id(&self, metadata: &mut MetadataMap) {
+        self.response.write_into(metadata);
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
     }
 
-    /// Writes request id, caller and traceparent into `metadata`. The deadline is not
-    /// written here: `grpc-timeout` belongs to the request (see [`Self::to_request`]).
+    /// Client side: the message of a finished call, after keeping the entries the
+    /// callee sent (headers of a response, trailers of a status) in [`Self::response`].
+    pub fn accept_outcome<T>(
+        &self,
+        outcome: Result<tonic::Response<T>, tonic::Status>,
+    ) -> Result<T, tonic::Status> {
+        match outcome {
+            Ok(response) => {
+                self.response.absorb(response.metadata());
+                Ok(response.into_inner())
+            }
+            Err(status) => {
+                self.response.absorb(status.metadata());
+                Err(status)
+            }
+        }
+    }
+
+    /// Writes the user entries, request id, caller and traceparent into `metadata`, and this process's
+    /// caller credential when its host gave it one (the callee trusts the caller name
+    /// only through that credential). The deadline is not written here: `grpc-timeout`
+    /// belongs to the request (see [`Self::to_request`]).
     pub fn inject(&self, metadata: &mut MetadataMap) {
+        // User entries first: none can have a reserved name, and the runtime's follow.
+        self.metadata.write_into(metadata);
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
-        if let Some(caller) = &self.caller {
+        // With a credential the callee learns the caller from it; a claimed name would
+        // only be the previous hop's caller when a module passes its context on.
+        let presented = crate::identity::present(metadata);
+        if let Some(caller) = self.caller.as_ref().filter(|_| !presented) {
             insert_ascii(metadata, CALLER_HEADER, caller);
         }
         if let Some(traceparent) = &self.traceparent {
@@ -136,6 +179,8 @@ impl CallContext {
             deadline,
             caller: text(CALLER_HEADER),
             traceparent: text(TRACEPARENT_HEADER),
+            metadata: CallMetadata::from_received(metadata),
+            response: ResponseMetadata::default(),
         }
     }
 }

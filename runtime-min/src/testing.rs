@@ -1,6 +1,9 @@
 //! Test support: a real gRPC server on loopback, so SDK tests exercise the same transport
 //! (HTTP/2, metadata, status codes) as production instead of calling the trait directly.
 
+#[cfg(feature = "etcd")]
+pub mod etcd;
+
 use std::net::SocketAddr;
 
 use tokio::sync::oneshot;

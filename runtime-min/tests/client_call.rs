@@ -49,6 +49,7 @@ fn request(delay_ms: u32) -> EchoRequest {
         message: "ping".into(),
         delay_ms,
         fail_code: 0,
+        ..Default::default()
     }
 }
 
@@ -194,8 +195,10 @@ async fn call_unary_never_retries_past_the_deadline() {
         .unwrap_err();
 
     assert_eq!(status.code(), Code::Unavailable);
+    // Without the deadline the 50 attempts would take 5 s; the margin over 300 ms is for a
+    // loaded machine, not a tolerance of the client.
     assert!(
-        started.elapsed() < Duration::from_millis(400),
+        started.elapsed() < Duration::from_millis(1_500),
         "{:?}",
         started.elapsed()
     );
@@ -331,7 +334,7 @@ async fn channels_resolve_again_once_every_instance_was_reported_unavailable() {
     let again = channels.pick().await.unwrap();
 
     assert_eq!(resolver.calls(), 2);
-    assert_eq!(again.endpoint, server.endpoint);
+    assert_eq!(&*again.endpoint, server.endpoint);
 }
 
 #[tokio::test]
@@ -340,7 +343,7 @@ async fn channels_pick_up_a_new_instance_after_the_refresh_interval() {
     let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1))
         .with_refresh_interval(Duration::from_millis(50));
     assert_eq!(
-        channels.pick().await.unwrap().endpoint,
+        &*channels.pick().await.unwrap().endpoint,
         "http://127.0.0.1:1001"
     );
 
@@ -348,7 +351,7 @@ async fn channels_pick_up_a_new_instance_after_the_refresh_interval() {
     tokio::time::sleep(Duration::from_millis(80)).await;
     let mut picked = Vec::new();
     for _ in 0..2 {
-        picked.push(channels.pick().await.unwrap().endpoint);
+        picked.push(channels.pick().await.unwrap().endpoint.to_string());
     }
 
     picked.sort();
@@ -366,7 +369,7 @@ async fn a_directory_outage_keeps_the_endpoints_resolved_before() {
     tokio::time::sleep(Duration::from_millis(40)).await;
     let picked = channels.pick().await.unwrap();
 
-    assert_eq!(picked.endpoint, "http://127.0.0.1:1001");
+    assert_eq!(&*picked.endpoint, "http://127.0.0.1:1001");
     assert_eq!(resolver.calls(), 2, "the refresh was tried");
 }
 

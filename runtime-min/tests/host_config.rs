@@ -3,8 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use modgen_runtime::directory::Backend;
+use modgen_runtime::directory::config::DEFAULT_ETCD_PREFIX;
 use modgen_runtime::host::{
-    self, ConfigError, DirectoryAuth, HostConfig, HostError, OnGiveUp, RuntimeKind,
+    self, ConfigError, DirectoryAuth, DirectoryBackend, HostConfig, HostError, OnGiveUp,
+    RuntimeKind,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -279,4 +282,102 @@ async fn missing_executable_is_reported_naming_the_module_and_the_path() {
             notes.display()
         )
     );
+}
+
+#[test]
+fn etcd_backend_takes_endpoints_and_prefix() {
+    let yaml = r#"
+directory:
+  backend: etcd
+  endpoints: [http://127.0.0.1:2379, http://127.0.0.1:22379]
+  prefix: /prod/directory/
+"#;
+    let config = HostConfig::from_yaml_str(yaml, Path::new("host.yaml")).unwrap();
+    assert_eq!(config.directory.backend, DirectoryBackend::Etcd);
+    let Backend::Etcd(etcd) = config.directory.backend().unwrap() else {
+        panic!("etcd backend expected");
+    };
+    assert_eq!(
+        etcd.endpoints,
+        ["http://127.0.0.1:2379", "http://127.0.0.1:22379"]
+    );
+    assert_eq!(etcd.prefix, "/prod/directory/");
+}
+
+#[test]
+fn etcd_backend_without_a_prefix_uses_the_default_one() {
+    let yaml = "directory: { backend: etcd, endpoints: [http://127.0.0.1:2379] }\n";
+    let config = HostConfig::from_yaml_str(yaml, Path::new("host.yaml")).unwrap();
+    let Backend::Etcd(etcd) = config.directory.backend().unwrap() else {
+        panic!("etcd backend expected");
+    };
+    assert_eq!(etcd.prefix, DEFAULT_ETCD_PREFIX);
+}
+
+#[test]
+fn etcd_backend_without_endpoints_is_refused_at_the_backend_line() {
+    let yaml = "modules: {}\ndirectory:\n  backend: etcd\n";
+    let error = HostConfig::from_yaml_str(yaml, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("host.yaml:3:3: "), "{error}");
+    assert!(error.contains("needs `endpoints`"), "{error}");
+}
+
+#[test]
+fn endpoints_without_the_etcd_backend_are_refused() {
+    let yaml = "directory:\n  endpoints: [http://127.0.0.1:2379]\n";
+    let error = HostConfig::from_yaml_str(yaml, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("host.yaml:2:3: "), "{error}");
+    assert!(error.contains("only used with `backend: etcd`"), "{error}");
+}
+
+#[test]
+fn an_unknown_backend_is_a_parse_error_with_its_position() {
+    let yaml = "directory:\n  backend: zookeeper\n";
+    let error = HostConfig::from_yaml_str(yaml, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("host.yaml:2:"), "{error}");
+    assert!(error.contains("zookeeper"), "{error}");
+}
+
+#[test]
+fn identity_and_access_sections_parse_and_a_misspelt_access_key_is_located() {
+    let yaml = "identity:
+  signing_key_file: keys/host.key
+  credential_ttl: 2m
+  trusted_keys: [abc]
+modules:
+  billing:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+    access: { callers: [orders], anonymous: true }
+  orders:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+";
+    let config = HostConfig::from_yaml_str(yaml, Path::new("/etc/modgen/host.yaml")).unwrap();
+    assert!(config.identity.enabled, "on unless switched off");
+    assert_eq!(
+        config.identity.signing_key_file,
+        Some(PathBuf::from("/etc/modgen/keys/host.key"))
+    );
+    assert_eq!(config.identity.credential_ttl, Duration::from_secs(120));
+    assert_eq!(config.identity.trusted_keys, ["abc"]);
+    let access = config.modules[0].access.as_ref().unwrap();
+    assert_eq!(access.callers.as_deref(), Some(&["orders".to_owned()][..]));
+    assert!(access.anonymous);
+    assert_eq!(config.modules[1].access, None);
+
+    let typo = "modules:
+  billing:
+    runtime: { type: oop, execution: { executable_path: /bin/true } }
+    access: { caller: [orders] }
+";
+    let message = HostConfig::from_yaml_str(typo, Path::new("host.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.starts_with("host.yaml:4:"), "{message}");
+    assert!(message.contains("unknown field `caller`"), "{message}");
 }

@@ -190,9 +190,10 @@ async fn a_sigkilled_module_leaves_the_directory_as_soon_as_the_host_sees_it_exi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_to_a_sigkilled_dependency_fail_at_most_for_its_restart_then_succeed() {
+    // The test calls as no module (no credential), so the module admits anonymous calls.
     let yaml = format!(
         "modules:\n{}restart: {{ initial_backoff: 200ms }}\n",
-        echo_entry("echo", "")
+        echo_entry("echo", "    access: { anonymous: true }\n")
     );
     let host = Host::start(&yaml);
     let directory = DirectoryClient::connect(&host.directory_endpoint())

@@ -114,6 +114,7 @@ async fn on_sigterm_the_module_deregisters_before_it_stops_serving_then_exits_0(
             message: "slow".into(),
             delay_ms: 1_500,
             fail_code: 0,
+            ..Default::default()
         }),
     ));
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -244,6 +245,7 @@ async fn a_second_signal_during_the_drain_exits_at_once() {
             message: "stuck".into(),
             delay_ms: 8_000,
             fail_code: 0,
+            ..Default::default()
         }),
     ));
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -2,7 +2,10 @@
 //! directory stops resolving it.
 //!
 //! `cargo run --release -p modgen-bench --bin directory_eviction [-- --default-trials 5
-//! --short-trials 10]`
+//! --short-trials 10 --backend memory|etcd]`
+//!
+//! On `--backend etcd` an instance dies when its lease expires: the TTL rounded up to
+//! whole seconds, plus up to etcd's 500 ms expiry sweep, plus the watch to this host.
 //!
 //! The directory runs in this process; each victim is this same binary re-invoked with
 //! `--child`, which registers over gRPC, runs the real heartbeat loop and waits to be
@@ -12,6 +15,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use modgen_bench::directory_backend::{BackendChoice, BenchBackend};
 use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::{
     AuthMode, DirectoryClient, DirectoryConfig, Registration, random_token, serve,
@@ -39,10 +43,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("load average before the run: {}", load.trim());
     }
     let mut short_trials = 10;
+    let mut choice = BackendChoice::Memory;
     for pair in args.chunks(2) {
         match (pair[0].as_str(), pair.get(1).and_then(|v| v.parse().ok())) {
             ("--default-trials", Some(n)) => default_trials = n,
             ("--short-trials", Some(n)) => short_trials = n,
+            ("--backend", _) if pair.len() == 2 => choice = pair[1].parse()?,
             _ => return Err(format!("unknown or incomplete flag: {}", pair.join(" ")).into()),
         }
     }
@@ -60,10 +66,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             short_trials,
         ),
     ];
+    let mut backend = BenchBackend::start(choice)?;
+    println!("backend: {}", backend.name());
     for (label, heartbeat, ttl, trials) in settings {
         let mut samples = Vec::new();
         for trial in 0..trials {
-            samples.push(trial_once(heartbeat, ttl, trial, trials).await?);
+            samples.push(trial_once(&mut backend, heartbeat, ttl, trial, trials).await?);
         }
         samples.sort_unstable();
         if let (Some(min), Some(max)) = (samples.first(), samples.last()) {
@@ -74,8 +82,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ms(min),
                 ms(&samples[samples.len() / 2]),
                 ms(max),
-                ms(&ttl.saturating_sub(heartbeat)),
-                ms(&ttl),
+                ms(&backend.lease_ttl(ttl).saturating_sub(heartbeat)),
+                ms(&(backend.lease_ttl(ttl) + backend.expiry_sweep())),
                 ms(&POLL),
             );
         }
@@ -84,6 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn trial_once(
+    backend: &mut BenchBackend,
     heartbeat: Duration,
     ttl: Duration,
     trial: u32,
@@ -91,7 +100,9 @@ async fn trial_once(
 ) -> Result<Duration, Box<dyn std::error::Error>> {
     let cancel = CancellationToken::new();
     let token = random_token();
-    let config = DirectoryConfig::new(AuthMode::Token(token.clone())).with_timing(heartbeat, ttl);
+    let config = backend.configure(
+        DirectoryConfig::new(AuthMode::Token(token.clone())).with_timing(heartbeat, ttl),
+    );
     let directory = serve(config, DEFAULT_BIND, cancel.clone()).await?;
     let service = format!("bench.eviction.v1.Victim{trial}");
     let mut child = tokio::process::Command::new(std::env::current_exe()?)
@@ -124,7 +135,9 @@ async fn trial_once(
 
     loop {
         match client.resolve(&service).await {
-            Ok(_) if killed_at.elapsed() < ttl * 3 => tokio::time::sleep(POLL).await,
+            Ok(_) if killed_at.elapsed() < ttl * 3 + Duration::from_secs(2) => {
+                tokio::time::sleep(POLL).await
+            }
             Ok(_) => {
                 return Err(
                     format!("still resolvable {:?} after SIGKILL", killed_at.elapsed()).into(),

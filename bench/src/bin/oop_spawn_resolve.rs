@@ -73,6 +73,7 @@ fn config(module: &Path) -> HostConfig {
         config: None,
         deps: Vec::new(),
         tokenless: false,
+        access: None,
     });
     config
 }

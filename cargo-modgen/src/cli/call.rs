@@ -15,6 +15,7 @@ use modgen::model::GrpcCode;
 use modgen_runtime::client::{ClientOptions, connect};
 use modgen_runtime::context::CallContext;
 use modgen_runtime::directory::DirectoryClient;
+use modgen_runtime::identity::{install_process_credential, run_dir};
 
 use super::dynamic_codec::DynamicCodec;
 use super::lookup;
@@ -71,6 +72,7 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
             (resolved.registered_name, resolved.endpoint)
         }
     };
+    present_credential(request.directory.as_deref());
     let options = ClientOptions::default();
     let channel = connect(&endpoint, &options)
         .await
@@ -95,6 +97,20 @@ pub async fn call(request: CallRequest, out: &mut dyn std::io::Write) -> Result<
     let messages = parse_messages(&method, &request.json)?;
     let context = CallContext::new().with_timeout(request.timeout);
     invoke(channel, &method, messages, &context, out).await
+}
+
+/// Calls go out with a credential when one is at hand: the file
+/// `MODGEN_IDENTITY_CREDENTIAL_FILE` names, else the operator credential the host of
+/// `directory` left for its user. Without one the call is anonymous, which a module
+/// under a host refuses unless its policy allows it.
+fn present_credential(directory: Option<&str>) {
+    let named = std::env::var_os(modgen_contract::env::IDENTITY_CREDENTIAL_FILE)
+        .filter(|path| !path.is_empty())
+        .map(std::path::PathBuf::from);
+    let operator = directory.map(run_dir::operator_credential);
+    if let Some(path) = named.or(operator).filter(|path| path.is_file()) {
+        install_process_credential(path);
+    }
 }
 
 async fn through_directory(

@@ -2,10 +2,11 @@
 //! every module of `host.yaml`, out of process) until Ctrl-C.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+use cargo_metadata::{Artifact, Message};
 use modgen_runtime::host::{self, HostConfig};
 use modgen_runtime::lifecycle;
 
@@ -69,11 +70,20 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
 
 /// A workspace made by `new` (its own `[workspace]` beside modgen.toml) is built whole; a
 /// module whose crates are members of a larger workspace (this repository's examples)
-/// builds just its module crate and what it depends on.
+/// builds just its module crate and what it depends on. Cargo says which workspace `root`
+/// belongs to (`cargo metadata`), so a virtual manifest, a `[workspace]` table written
+/// inline or an enclosing workspace are all read as cargo reads them.
 fn packages_to_build(manifest: &Path, root: &Path) -> Result<Vec<String>, String> {
-    let own_workspace = std::fs::read_to_string(root.join("Cargo.toml"))
-        .is_ok_and(|text| text.lines().any(|line| line.trim() == "[workspace]"));
-    if own_workspace {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .current_dir(root)
+        .no_deps()
+        .exec()
+        .map_err(|error| format!("cargo metadata in {}: {error}", root.display()))?;
+    let same_dir = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same_dir(metadata.workspace_root.as_std_path(), root) {
         return Ok(Vec::new());
     }
     let model = modgen::load(manifest).map_err(|errors| errors.to_string())?;
@@ -112,19 +122,15 @@ fn build(
         .take()
         .ok_or("cargo's output is not readable")?;
     let mut binaries = BTreeMap::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.map_err(|error| format!("reading cargo's output: {error}"))?;
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
-            continue;
-        };
-        if message["reason"] != "compiler-artifact" {
-            continue;
-        }
-        if let (Some(name), Some(executable)) = (
-            message["target"]["name"].as_str(),
-            message["executable"].as_str(),
-        ) {
-            binaries.insert(name.to_owned(), PathBuf::from(executable));
+    for message in Message::parse_stream(BufReader::new(stdout)) {
+        let message = message.map_err(|error| format!("reading cargo's output: {error}"))?;
+        if let Message::CompilerArtifact(Artifact {
+            target,
+            executable: Some(executable),
+            ..
+        }) = message
+        {
+            binaries.insert(target.name, executable.into_std_path_buf());
         }
     }
     let status = child

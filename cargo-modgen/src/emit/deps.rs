@@ -23,11 +23,14 @@ pub const WORKSPACE_VERSIONS: &[(&str, &str)] = &[
 
 /// tonic features the generated code needs: `codegen` for the server stubs, `router` for
 /// `Routes`, `server` for the adapter, `transport` + `channel` for the client's `Channel`.
+#[cfg_attr(not(feature = "files"), allow(dead_code))]
 pub const TONIC_FEATURES: &[&str] = &["channel", "codegen", "router", "server", "transport"];
 
 /// The tokio features the runtime already enables, so the module adds none of its own.
+#[cfg_attr(not(feature = "files"), allow(dead_code))]
 pub const TOKIO_FEATURES: &[&str] = &["macros", "rt-multi-thread", "sync", "time"];
 
+#[cfg_attr(not(feature = "files"), allow(dead_code))]
 pub fn version(name: &str) -> &'static str {
     WORKSPACE_VERSIONS
         .iter()

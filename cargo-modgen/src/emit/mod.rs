@@ -7,7 +7,8 @@ mod proto_docs;
 mod proto_types;
 pub(crate) mod rust;
 pub mod sdk;
-pub(crate) mod toml;
+#[cfg(feature = "files")]
+pub(crate) mod text;
 
 pub use deps::{RUNTIME_VERSION, WORKSPACE_VERSIONS};
 pub use module::WorkspaceOptions;

@@ -49,10 +49,12 @@ pub fn emit(model: &Model) -> Result<ProtoTree, Error> {
     let comments = proto_docs::mark(&mut descriptor_set);
     let links = ProtoLinks::new(&descriptor_set, &model.services);
     // Every file goes in, the well-known ones too: prost needs them in its message graph,
-    // maps them to `::prost_types` and generates nothing for them.
+    // maps them to `::prost_types` and generates nothing for them. modgen's options proto
+    // is read by the generator only: no SDK item uses its types.
     let requests = descriptor_set
         .file
         .into_iter()
+        .filter(|file| file.name() != crate::proto_errors::OPTIONS_PROTO)
         .map(|file| {
             (
                 prost_build::Module::from_protobuf_package_name(file.package()),

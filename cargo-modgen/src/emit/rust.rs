@@ -128,6 +128,7 @@ pub fn generated_file(inputs: &[String], body: &str) -> String {
 /// Pretty-prints `tokens` as a user-owned file: no header (once written the file is the
 /// user's, and `check` must not flag its edits) and no [`RUSTFMT_SKIP`] (the user formats
 /// it; `new` runs rustfmt over it when it can).
+#[cfg_attr(not(feature = "files"), allow(dead_code))]
 pub fn user_file(tokens: TokenStream) -> Result<String, Error> {
     print(tokens)
 }

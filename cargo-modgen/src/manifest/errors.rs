@@ -1,12 +1,13 @@
-//! `[[errors.variant]]` → the SDK error enum's variants: names and codes checked, each code
-//! owned by one variant.
+//! `[[errors.variant]]` → the SDK error enum's variants: names and codes checked. Several
+//! variants may share a code (the `ErrorInfo` reason tells them apart); the built-ins'
+//! codes stay theirs.
 
 use std::ops::Range;
 
 use super::raw::RawVariant;
 use super::{BUILTIN_VARIANTS, closest};
 use crate::error::{Error, ErrorKind, Errors, Location};
-use crate::model::{ErrorVariant, GrpcCode};
+use crate::model::{ErrorVariant, GrpcCode, ProtoDeclaration, parse_duration};
 use crate::names;
 
 pub fn variants(
@@ -77,29 +78,36 @@ pub fn variants(
             );
             continue;
         }
-        if let Some(other) = variants.iter().find(|v| v.code == code) {
-            errors.push(
-                Error::new(
-                    ErrorKind::ManifestValue,
-                    format!(
-                        "code `{code_text}` is already mapped to variant `{}`",
-                        other.name
-                    ),
-                )
-                .at(code_at),
-            );
-            continue;
+        let docs = variant
+            .doc
+            .iter()
+            .flat_map(|d| d.lines())
+            .map(str::to_string)
+            .collect();
+        let mut built = ErrorVariant::from_manifest(name.clone(), code, docs);
+        if let Some(delay) = &variant.retry_delay {
+            match parse_duration(delay.get_ref()) {
+                Ok(delay) => built.retry_delay_ms = Some(delay.as_millis() as u64),
+                Err(why) => errors.push(
+                    Error::new(
+                        ErrorKind::ManifestValue,
+                        format!("invalid retry_delay `{}`: {why}", delay.get_ref()),
+                    )
+                    .at(at(delay.span())),
+                ),
+            }
         }
-        variants.push(ErrorVariant {
-            name: name.clone(),
-            code,
-            docs: variant
-                .doc
-                .iter()
-                .flat_map(|d| d.lines())
-                .map(str::to_string)
-                .collect(),
-        });
+        if let Some(detail) = &variant.detail {
+            // Resolved against the protos when the model is built; `check` reports a miss here.
+            built.declared = Some(ProtoDeclaration {
+                at: at(detail.span()),
+                enum_name: String::new(),
+                code: code_text.clone(),
+                detail: detail.get_ref().clone(),
+                retry_delay: String::new(),
+            });
+        }
+        variants.push(built);
     }
     variants
 }

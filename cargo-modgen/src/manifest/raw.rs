@@ -102,6 +102,10 @@ pub struct RawVariant {
     pub name: Spanned<String>,
     pub code: Spanned<String>,
     pub doc: Option<String>,
+    /// A proto message whose scalar fields the variant carries, as in the proto option.
+    pub detail: Option<Spanned<String>>,
+    /// Retryable after this delay (`RetryInfo`), as in the proto option.
+    pub retry_delay: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

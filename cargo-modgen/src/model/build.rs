@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use prost_types::{DescriptorProto, FileDescriptorProto, FileDescriptorSet};
 
 use super::docs::{FileDocs, path};
+use super::errors;
 use super::{ErrorVariant, MessageRef, Method, Model, Module, Protos, Sdk, Service, Streaming};
 use crate::docs::{self, NoLinks, ProtoLinks, links};
 use crate::error::{Error, ErrorKind, Errors};
@@ -132,7 +133,7 @@ pub fn build(
         .collect();
 
     to_rustdoc(&mut services, &compiled.descriptor_set);
-    let error_variants = manifest
+    let mut error_variants: Vec<ErrorVariant> = manifest
         .error_variants
         .iter()
         .map(|variant| ErrorVariant {
@@ -140,6 +141,22 @@ pub fn build(
             ..variant.clone()
         })
         .collect();
+    let package = services.first().map_or("", |s| s.package.as_str());
+    errors::resolve_manifest_details(
+        &mut error_variants,
+        package,
+        &compiled.descriptor_set.file,
+        &types,
+    );
+    error_variants.extend(errors::from_proto(
+        &compiled.declared_errors,
+        &compiled.descriptor_set.file,
+        &types,
+    ));
+    let error_domain = services
+        .first()
+        .map(|service| service.full_name.clone())
+        .unwrap_or_default();
 
     let mut inputs = vec![manifest_name.to_string()];
     inputs.extend(compiled.file_names.iter().cloned());
@@ -154,6 +171,7 @@ pub fn build(
             crate_name: manifest.sdk_crate.clone(),
             error_type: manifest.error_type.clone(),
             error_variants,
+            error_domain,
         },
         services,
         protos: Protos {

@@ -7,10 +7,12 @@ mod build;
 mod codes;
 mod config;
 mod docs;
+mod errors;
 
 pub use build::{build, package_module};
 pub use codes::GrpcCode;
 pub use config::{ConfigField, ConfigType, ConfigValue, parse_duration};
+pub use errors::{ErrorDetail, ErrorField, ErrorVariant, ProtoDeclaration, Scalar};
 
 use std::time::Duration;
 
@@ -39,16 +41,10 @@ pub struct Sdk {
     pub crate_name: String,
     /// The error enum's name (`CalculatorError`).
     pub error_type: String,
-    /// Variants from the manifest, in manifest order.
+    /// Variants from the manifest, in manifest order, then those declared in the protos.
     pub error_variants: Vec<ErrorVariant>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ErrorVariant {
-    pub name: String,
-    pub code: GrpcCode,
-    /// rustdoc lines (the manifest's `doc` through [`crate::docs::rustdoc`]).
-    pub docs: Vec<String>,
+    /// `ErrorInfo.domain` of this SDK's errors: the (first) service's full name.
+    pub error_domain: String,
 }
 
 /// The compiled protos, kept as bytes so the model stays free of prost types.

@@ -6,11 +6,16 @@ use tonic::{Code, Status};
 
 use super::ServiceChannels;
 use crate::context::CallContext;
+use crate::errors;
 
 /// A unary call with the context's metadata, the sooner of the context deadline and
-/// `call_timeout`, and retry with backoff on `UNAVAILABLE` only, each try on the next
-/// instance. Other codes are returned at once: the server may have acted on the request.
-/// No try starts, and no backoff sleeps, past the deadline.
+/// `call_timeout`, and retry with backoff on `UNAVAILABLE`, each try on the next
+/// instance. An error whose status carries `RetryInfo` (a retryable declared error) is
+/// retried too, after the delay it asks for. Other errors are returned at once: the server
+/// may have acted on the request. No try starts, and no backoff sleeps, past the deadline.
+/// The request is cloned only for tries that a later try could follow; the last try (the
+/// only one, under [`RetryPolicy::never`](super::RetryPolicy::never)) sends it without a
+/// copy.
 pub async fn call_unary<Req, Resp, F, Fut>(
     channels: &ServiceChannels,
     ctx: &CallContext,
@@ -26,37 +31,77 @@ where
     let deadline = effective_deadline(ctx, channels.options().call_timeout);
     let retry = &channels.options().retry;
     let attempts = retry.attempts();
-    let mut attempt = 1;
-    loop {
-        let remaining = time_left(deadline, service)?;
-        // Resolving is a network call too, so the deadline bounds it as well.
-        let outcome = match bounded(remaining, channels.pick(), service).await {
-            Ok(picked) => {
-                let endpoint = picked.endpoint.clone();
-                let remaining = time_left(deadline, service)?;
-                let request = build_request(ctx, request.clone(), remaining);
-                match bounded(remaining, call(picked.channel, request), service).await {
-                    Ok(response) => return Ok(response.into_inner()),
-                    Err(status) if status.code() == Code::Unavailable => {
-                        channels.report_unavailable(&endpoint);
-                        status
-                    }
-                    Err(status) => return Err(status),
-                }
-            }
-            Err(status) if status.code() == Code::Unavailable => status,
-            Err(status) => return Err(status),
-        };
-        if attempt >= attempts {
-            return Err(gave_up(service, attempts, &outcome));
-        }
-        let wait = retry.backoff(attempt);
+    for attempt in 1..attempts {
+        let (status, asked_delay) =
+            match try_unary(channels, ctx, deadline, request.clone(), &mut call).await {
+                Ok(response) => return Ok(response),
+                Err(Try::Final(status)) => return Err(status),
+                Err(Try::Unavailable(status)) => (status, None),
+                Err(Try::RetryAfter(status, delay)) => (status, Some(delay)),
+            };
+        let wait = asked_delay.unwrap_or_else(|| retry.backoff(attempt));
         if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-            return Err(gave_up(service, attempt, &outcome));
+            return Err(match asked_delay {
+                // The server's own error, as it sent it: the caller decodes its variant.
+                Some(_) => status,
+                None => gave_up(service, attempt, &status),
+            });
         }
-        tracing::debug!(service, attempt, ?wait, status = %outcome.message(), "unavailable; retrying");
+        tracing::debug!(service, attempt, ?wait, status = %status.message(), "retrying");
         tokio::time::sleep(wait).await;
-        attempt += 1;
+    }
+    match try_unary(channels, ctx, deadline, request, &mut call).await {
+        Ok(response) => Ok(response),
+        Err(Try::Final(status) | Try::RetryAfter(status, _)) => Err(status),
+        Err(Try::Unavailable(status)) => Err(gave_up(service, attempts, &status)),
+    }
+}
+
+/// Why one try of a unary call failed.
+enum Try {
+    /// `UNAVAILABLE`: nothing reached a server that acted on it; another try may do.
+    Unavailable(Status),
+    /// The server's error asks to be retried after a delay (`RetryInfo`).
+    RetryAfter(Status, Duration),
+    /// Any other failure, returned to the caller as it is.
+    Final(Status),
+}
+
+/// One try of a unary call: pick an instance, send, and forget the instance when it
+/// turned out to be unavailable.
+async fn try_unary<Req, Resp, F, Fut>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    deadline: Option<Instant>,
+    message: Req,
+    call: &mut F,
+) -> Result<Resp, Try>
+where
+    F: FnMut(Channel, tonic::Request<Req>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    let service = channels.service_name();
+    let classify = |status: Status| match (status.code(), errors::retry_delay(&status)) {
+        (Code::Unavailable, _) => Try::Unavailable(status),
+        (_, Some(delay)) => Try::RetryAfter(status, delay),
+        (_, None) => Try::Final(status),
+    };
+    let remaining = time_left(deadline, service).map_err(Try::Final)?;
+    // Resolving is a network call too, so the deadline bounds it as well.
+    let picked = bounded(remaining, channels.pick(), service)
+        .await
+        .map_err(classify)?;
+    let remaining = time_left(deadline, service).map_err(Try::Final)?;
+    let request = build_request(ctx, message, remaining);
+    // The response's headers and trailers reach the caller through the context.
+    match ctx.accept_outcome(bounded(remaining, call(picked.channel, request), service).await) {
+        Ok(message) => Ok(message),
+        Err(status) => {
+            if status.code() == Code::Unavailable {
+                channels.report_unavailable(&picked.endpoint);
+            }
+            Err(classify(status))
+        }
     }
 }
 
@@ -79,8 +124,9 @@ where
     let picked = bounded(remaining, channels.pick(), service).await?;
     let remaining = time_left(response_deadline, service)?;
     let request = ctx.to_request(request);
-    match bounded(remaining, call(picked.channel, request), service).await {
-        Ok(response) => Ok(response.into_inner()),
+    let outcome = bounded(remaining, call(picked.channel, request), service).await;
+    match ctx.accept_outcome(outcome) {
+        Ok(message) => Ok(message),
         Err(status) => {
             if status.code() == Code::Unavailable {
                 channels.report_unavailable(&picked.endpoint);

@@ -16,8 +16,9 @@ pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Picked {
     pub channel: Channel,
-    /// `http://host:port`, to hand back to [`ServiceChannels::report_unavailable`].
-    pub endpoint: String,
+    /// `http://host:port`, to hand back to [`ServiceChannels::report_unavailable`];
+    /// shared, so that picking allocates nothing.
+    pub endpoint: Arc<str>,
 }
 
 /// The channels behind one service: resolved through a [`Resolver`], one lazily
@@ -42,8 +43,8 @@ enum Source {
 }
 
 struct State {
-    endpoints: Vec<String>,
-    channels: HashMap<String, Channel>,
+    endpoints: Vec<Arc<str>>,
+    channels: HashMap<Arc<str>, Channel>,
     next: usize,
     resolved_at: Option<Instant>,
     refresh_interval: Duration,
@@ -67,7 +68,7 @@ impl ServiceChannels {
     pub fn from_channel(service_name: &str, channel: Channel, options: ClientOptions) -> Self {
         let picked = Picked {
             channel,
-            endpoint: format!("fixed channel of '{service_name}'"),
+            endpoint: format!("fixed channel of '{service_name}'").into(),
         };
         Self::with_source(service_name, Source::Fixed(picked), options)
     }
@@ -157,7 +158,7 @@ impl ServiceChannels {
             return;
         }
         let mut state = self.lock();
-        state.endpoints.retain(|known| known != endpoint);
+        state.endpoints.retain(|known| &**known != endpoint);
         state.channels.remove(endpoint);
     }
 
@@ -179,6 +180,7 @@ impl ServiceChannels {
     }
 
     fn replace_endpoints(&self, endpoints: Vec<String>) {
+        let endpoints: Vec<Arc<str>> = endpoints.into_iter().map(Arc::from).collect();
         let mut state = self.lock();
         // Connections to instances that are still listed are kept; the rest are closed.
         state.channels.retain(|uri, _| endpoints.contains(uri));

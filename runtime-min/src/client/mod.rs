@@ -1,10 +1,12 @@
 //! Client helpers that generated SDK clients call into: connecting with retry, the
 //! channels behind one service (resolved through the directory, picked round-robin), and
-//! unary calls with context, timeouts and retry on `UNAVAILABLE`.
+//! unary calls with context, timeouts and retry on `UNAVAILABLE`; [`generated`] holds the
+//! per-RPC calls that generated SDK clients make.
 
 mod call;
 mod channels;
 mod connect;
+pub mod generated;
 mod options;
 
 pub use call::{call_once, call_unary};

@@ -1,4 +1,4 @@
-//! Timing and auth of one directory.
+//! Timing, auth and storage backend of one directory.
 
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -16,6 +16,51 @@ pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = host_defaults::HEARTBEAT_INTERV
 /// How long an instance stays resolvable after its last sign of life: three missed
 /// heartbeats, so one lost or late heartbeat never evicts a healthy module.
 pub const DEFAULT_TTL: Duration = host_defaults::DIRECTORY_TTL;
+/// Where the etcd backend keeps its keys unless told otherwise.
+pub const DEFAULT_ETCD_PREFIX: &str = "/modgen/directory/";
+
+/// Where the directory keeps its instances.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// This process's memory: one host.
+    #[default]
+    Memory,
+    /// etcd leases, shared by every host configured with the same endpoints and prefix.
+    /// Needs the `etcd` cargo feature.
+    Etcd(EtcdSettings),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtcdSettings {
+    /// `http://host:port` of each etcd member.
+    pub endpoints: Vec<String>,
+    /// Every key of this directory starts with it; hosts sharing a prefix share instances.
+    pub prefix: String,
+}
+
+impl EtcdSettings {
+    pub fn new(endpoints: Vec<String>) -> Self {
+        Self {
+            endpoints,
+            prefix: DEFAULT_ETCD_PREFIX.to_owned(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.endpoints.is_empty() {
+            return Err("the etcd backend needs at least one endpoint".into());
+        }
+        if let Some(bad) = self.endpoints.iter().find(|e| !e.starts_with("http://")) {
+            return Err(format!(
+                "etcd endpoint `{bad}` must start with `http://` (TLS to etcd is not supported)"
+            ));
+        }
+        if self.prefix.is_empty() {
+            return Err("the etcd prefix must not be empty".into());
+        }
+        Ok(())
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct DirectoryConfig {
@@ -31,6 +76,7 @@ pub struct DirectoryConfig {
     /// Modules that may write without the token even when `auth` asks for one: ModKit
     /// binaries, which send none. See [`super::auth::WriteAuth`].
     pub tokenless_modules: BTreeSet<String>,
+    pub backend: Backend,
 }
 
 impl DirectoryConfig {
@@ -44,6 +90,7 @@ impl DirectoryConfig {
             sweep_interval: None,
             auth,
             tokenless_modules: BTreeSet::new(),
+            backend: Backend::Memory,
         }
     }
 
@@ -58,6 +105,11 @@ impl DirectoryConfig {
     pub fn with_timing(mut self, heartbeat_interval: Duration, ttl: Duration) -> Self {
         self.heartbeat_interval = heartbeat_interval;
         self.ttl = ttl;
+        self
+    }
+
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
         self
     }
 
@@ -79,6 +131,9 @@ impl DirectoryConfig {
                  would be evicted between two heartbeats",
                 self.ttl, self.heartbeat_interval
             ));
+        }
+        if let Backend::Etcd(etcd) = &self.backend {
+            etcd.validate()?;
         }
         self.auth.check_usable().map_err(str::to_owned)
     }
@@ -112,6 +167,26 @@ mod tests {
         let config = DirectoryConfig::new(AuthMode::Disabled)
             .with_timing(Duration::from_secs(5), Duration::from_secs(5));
         assert!(config.validate().unwrap_err().contains("ttl"));
+    }
+
+    #[test]
+    fn etcd_backend_needs_http_endpoints_and_a_prefix() {
+        let with = |etcd: EtcdSettings| {
+            DirectoryConfig::new(AuthMode::Disabled)
+                .with_backend(Backend::Etcd(etcd))
+                .validate()
+        };
+        assert!(with(EtcdSettings::new(vec!["http://127.0.0.1:2379".into()])).is_ok());
+        assert!(
+            with(EtcdSettings::new(vec![]))
+                .unwrap_err()
+                .contains("at least one")
+        );
+        let tls = with(EtcdSettings::new(vec!["https://etcd:2379".into()])).unwrap_err();
+        assert!(tls.contains("https://etcd:2379"), "{tls}");
+        let mut no_prefix = EtcdSettings::new(vec!["http://127.0.0.1:2379".into()]);
+        no_prefix.prefix.clear();
+        assert!(with(no_prefix).unwrap_err().contains("prefix"));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //!
 //! Wire-compatible with ModKit's `module_orchestrator.v1.directory` service. Layers, from
 //! the wire inwards: [`server::DirectoryServer`] (tonic service, auth) over
-//! [`registry::Registry`] (validation, ownership, TTL, round-robin) over a
-//! [`store::InstanceStore`] (in memory now; etcd leases later). Modules talk to it through
+//! [`registry::Registry`] (validation, round-robin) over a [`store::InstanceStore`]
+//! (ownership claims, TTL liveness: in memory, or on etcd leases shared by several hosts
+//! with the `etcd` feature). Modules talk to it through
 //! [`DirectoryClient`] and keep their entry alive with [`crate::heartbeat`].
 //!
 //! Status codes the server answers with (clients branch on them):
@@ -16,6 +17,8 @@
 //! - `NOT_FOUND`: heartbeat/deregister of an instance the directory does not know (register
 //!   again), or resolve of a service with no live instance.
 //! - `UNAUTHENTICATED`: register/deregister/heartbeat without the run's token.
+//! - `UNAVAILABLE`: the store failed (etcd unreachable); retry. Resolve and list keep
+//!   answering from the etcd backend's cache meanwhile.
 
 pub mod auth;
 pub mod client;
@@ -30,7 +33,7 @@ mod validate;
 
 pub use auth::{AuthMode, random_token};
 pub use client::{DirectoryClient, Registration};
-pub use config::DirectoryConfig;
+pub use config::{Backend, DirectoryConfig, EtcdSettings};
 pub use error::DirectoryError;
 pub use proto::InstanceInfo;
 pub use registry::Registry;

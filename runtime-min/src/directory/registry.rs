@@ -1,17 +1,17 @@
-//! The directory's rules over an [`InstanceStore`]: validation, service ownership,
-//! server-authoritative liveness and round-robin resolution.
+//! The directory's rules over an [`InstanceStore`]: validation, the field paths of
+//! refusals, and round-robin resolution. Ownership and liveness are the store's, since
+//! they must hold across every host sharing it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::client::Registration;
 use super::error::DirectoryError;
-use super::store::{InstanceRecord, InstanceStore, MemoryStore, ServiceEndpoint};
+use super::store::{Claim, Instance, InstanceRecord, InstanceStore, MemoryStore, ServiceEndpoint};
 use super::validate;
 
 /// The answer to "where is service S?".
@@ -28,15 +28,10 @@ pub struct Resolution {
 pub struct Registry {
     store: Arc<dyn InstanceStore>,
     ttl: Duration,
-    /// Serialises "check who owns the names, then write" so two modules racing for one
-    /// service name cannot both win. Heartbeats and reads never take it. (A shared store
-    /// such as etcd would do the same with a transaction.)
-    claims: tokio::sync::Mutex<()>,
-    /// Per service, how many resolves were served: the rotation position.
+    /// Per service, how many resolves this directory served: the rotation position. Every
+    /// host rotates over the same id-ordered list of all live instances (its own and
+    /// other hosts'), so each host's share is spread evenly across them.
     rotation: Mutex<HashMap<String, usize>>,
-    /// Bumped after every successful registration, so a host can wait for a module to
-    /// register without polling.
-    registrations: tokio::sync::watch::Sender<u64>,
 }
 
 impl Registry {
@@ -44,9 +39,7 @@ impl Registry {
         Self {
             store,
             ttl,
-            claims: tokio::sync::Mutex::new(()),
             rotation: Mutex::new(HashMap::new()),
-            registrations: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -59,36 +52,15 @@ impl Registry {
         self.ttl
     }
 
+    /// The store behind the rules (for in-process inspection: host, tests, benches).
+    pub fn store(&self) -> &Arc<dyn InstanceStore> {
+        &self.store
+    }
+
     /// Adds or replaces the instance; it is resolvable when this returns.
     pub async fn register(&self, registration: &Registration) -> Result<(), DirectoryError> {
         validate::registration(registration)?;
-        let _claims = self.claims.lock().await;
-        let now = Instant::now();
-        if let Some(existing) = self.store.get(&registration.instance_id).await?
-            && existing.module != registration.module
-            && existing.is_live(now)
-        {
-            return Err(DirectoryError::InstanceOwned {
-                instance_id: registration.instance_id.clone(),
-                owner: existing.module,
-            });
-        }
-        for (index, (service, _)) in registration.services.iter().enumerate() {
-            let other_owner = self
-                .store
-                .by_service(service)
-                .await?
-                .into_iter()
-                .find(|binding| binding.module != registration.module && binding.expires_at > now);
-            if let Some(binding) = other_owner {
-                return Err(DirectoryError::ServiceOwned {
-                    field: format!("grpc_services[{index}].service_name"),
-                    service: service.clone(),
-                    owner: binding.module,
-                });
-            }
-        }
-        let record = InstanceRecord {
+        let instance = Instance {
             module: registration.module.clone(),
             instance_id: registration.instance_id.clone(),
             services: registration
@@ -100,16 +72,33 @@ impl Registry {
                 })
                 .collect(),
             version: registration.version.clone(),
-            expires_at: now + self.ttl,
         };
-        let replaced = self.store.put(record).await?;
-        self.registrations
-            .send_modify(|count| *count = count.wrapping_add(1));
+        let replaced = match self.store.register(instance, self.ttl).await? {
+            Claim::Granted { replaced } => replaced,
+            Claim::InstanceOwned { owner } => {
+                return Err(DirectoryError::InstanceOwned {
+                    instance_id: registration.instance_id.clone(),
+                    owner,
+                });
+            }
+            Claim::ServiceOwned { service, owner } => {
+                let index = registration
+                    .services
+                    .iter()
+                    .position(|(name, _)| *name == service)
+                    .unwrap_or_default();
+                return Err(DirectoryError::ServiceOwned {
+                    field: format!("grpc_services[{index}].service_name"),
+                    service,
+                    owner,
+                });
+            }
+        };
         tracing::info!(
             module = %registration.module,
             instance_id = %registration.instance_id,
             services = registration.services.len(),
-            replaced = replaced.is_some(),
+            replaced,
             "instance registered"
         );
         Ok(())
@@ -120,12 +109,7 @@ impl Registry {
     pub async fn heartbeat(&self, module: &str, instance_id: &str) -> Result<(), DirectoryError> {
         validate::module_name(module)?;
         validate::instance_id(instance_id)?;
-        let now = Instant::now();
-        if self
-            .store
-            .touch(module, instance_id, now, now + self.ttl)
-            .await?
-        {
+        if self.store.keep_alive(module, instance_id, self.ttl).await? {
             Ok(())
         } else {
             Err(unknown(module, instance_id))
@@ -135,21 +119,20 @@ impl Registry {
     pub async fn deregister(&self, module: &str, instance_id: &str) -> Result<(), DirectoryError> {
         validate::module_name(module)?;
         validate::instance_id(instance_id)?;
-        match self.store.remove(module, instance_id).await? {
-            Some(record) if record.is_live(Instant::now()) => {
-                tracing::info!(module, instance_id, "instance deregistered");
-                Ok(())
-            }
-            // An expired entry was already dead: the caller learns the same as after a
-            // sweep, whichever ran first.
-            _ => Err(unknown(module, instance_id)),
+        if self.store.deregister(module, instance_id).await? {
+            tracing::info!(module, instance_id, "instance deregistered");
+            Ok(())
+        } else {
+            Err(unknown(module, instance_id))
         }
     }
 
-    /// Wakes on every registration from now on: subscribe first, then check what you wait
-    /// for, then await `changed()`, and no registration in between is missed.
+    /// Wakes whenever the set of live instances may have changed (a registration among
+    /// them): subscribe first, then check what you wait for, then await `changed()`, and
+    /// no registration in between is missed. Derived from the store's [`InstanceStore::changes`],
+    /// so it works alike over every backend.
     pub fn registrations(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.registrations.subscribe()
+        self.store.changes()
     }
 
     /// The live instance with this id, if any.
@@ -157,48 +140,42 @@ impl Registry {
         &self,
         instance_id: &str,
     ) -> Result<Option<InstanceRecord>, DirectoryError> {
-        let record = self.store.get(instance_id).await?;
-        Ok(record.filter(|record| record.is_live(Instant::now())))
+        let live = self.store.all_live_instances().await?;
+        Ok(live
+            .into_iter()
+            .find(|record| record.instance_id == instance_id))
     }
 
     /// Removes an instance whose process is known to be gone, whoever registered it and
     /// without a token: the host calls this when it sees a module exit, so a crashed
-    /// instance is unresolvable at once instead of after its TTL. Returns what was removed.
+    /// instance is unresolvable at once instead of after its TTL (in etcd: its lease is
+    /// revoked). Returns what was removed.
     pub async fn remove_dead_instance(
         &self,
         instance_id: &str,
     ) -> Result<Option<InstanceRecord>, DirectoryError> {
-        let Some(record) = self.store.get(instance_id).await? else {
+        let Some(record) = self.live_instance(instance_id).await? else {
             return Ok(None);
         };
-        let removed = self.store.remove(&record.module, instance_id).await?;
-        if let Some(record) = &removed {
-            tracing::info!(
-                module = %record.module,
-                instance_id,
-                "instance removed: its process exited"
-            );
+        if !self.store.deregister(&record.module, instance_id).await? {
+            return Ok(None);
         }
-        Ok(removed)
+        tracing::info!(
+            module = %record.module,
+            instance_id,
+            "instance removed: its process exited"
+        );
+        Ok(Some(record))
     }
 
-    /// Picks the next live instance of the service in rotation. Expired entries are
-    /// skipped here too, so an instance is unresolvable from the moment its TTL runs out,
-    /// not from the next sweep.
+    /// Picks the next live instance of the service in rotation.
     pub async fn resolve(&self, service_name: &str) -> Result<Resolution, DirectoryError> {
         validate::service_name("service_name", service_name).or_else(|error| match error {
             // Looking up a reserved name is harmless; it just never resolves.
             DirectoryError::ReservedName { .. } => Ok(()),
             other => Err(other),
         })?;
-        let now = Instant::now();
-        let live: Vec<_> = self
-            .store
-            .by_service(service_name)
-            .await?
-            .into_iter()
-            .filter(|binding| binding.expires_at > now)
-            .collect();
+        let live = self.store.live_bindings(service_name).await?;
         if live.is_empty() {
             self.rotation().remove(service_name);
             return Err(DirectoryError::NoLiveInstance {
@@ -232,18 +209,15 @@ impl Registry {
         &self,
         module: &str,
     ) -> Result<Vec<InstanceRecord>, DirectoryError> {
-        let mut records = match validate::module_filter(module)? {
-            Some(module) => self.store.list_module(module).await?,
-            None => self.store.list_all().await?,
-        };
-        let now = Instant::now();
-        records.retain(|record| record.is_live(now));
-        Ok(records)
+        Ok(match validate::module_filter(module)? {
+            Some(module) => self.store.live_instances(module).await?,
+            None => self.store.all_live_instances().await?,
+        })
     }
 
     /// Drops every expired entry, freeing the service names only they held.
     pub async fn evict_expired(&self) -> Result<Vec<InstanceRecord>, DirectoryError> {
-        let evicted = self.store.remove_expired(Instant::now()).await?;
+        let evicted = self.store.remove_expired().await?;
         for record in &evicted {
             tracing::info!(
                 module = %record.module,
@@ -391,7 +365,8 @@ mod tests {
         let cancel = CancellationToken::new();
         let sweeper = registry.spawn_sweeper(Duration::from_millis(75), cancel.clone());
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert!(registry.store.get("i1").await.unwrap().is_none());
+        assert!(registry.store.remove_expired().await.unwrap().is_empty());
+        assert!(registry.list_instances("m").await.unwrap().is_empty());
         cancel.cancel();
         sweeper.await.unwrap();
     }

@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 
 use super::auth::WriteAuth;
 use super::client::Registration;
+use super::config::Backend;
 use super::config::DirectoryConfig;
 use super::proto::directory_service_server::{DirectoryService, DirectoryServiceServer};
 use super::proto::{
@@ -18,6 +19,7 @@ use super::proto::{
     ListInstancesRequest, ListInstancesResponse, RegisterInstanceRequest,
     ResolveGrpcServiceRequest, ResolveGrpcServiceResponse,
 };
+use super::store::{InstanceStore, MemoryStore};
 use super::{AuthMode, Registry};
 
 /// The tonic service: checks the token on writes, then hands over to the [`Registry`].
@@ -160,6 +162,9 @@ pub struct RunningDirectory {
 pub enum ServeError {
     #[error("invalid directory config: {0}")]
     Config(String),
+    /// The store could not be opened (etcd unreachable, or not compiled in).
+    #[error("{0}")]
+    Store(String),
     #[error("cannot bind the directory to {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -177,13 +182,14 @@ pub async fn serve(
     cancel: CancellationToken,
 ) -> Result<RunningDirectory, ServeError> {
     config.validate().map_err(ServeError::Config)?;
+    let store = open_store(&config, &cancel).await?;
     let bind_error = |source| ServeError::Bind { addr, source };
     // Small unary calls would otherwise sit out Nagle's delay on the accepted sockets.
     let incoming = TcpIncoming::bind(addr)
         .map_err(bind_error)?
         .with_nodelay(Some(true));
     let local_addr = incoming.local_addr().map_err(bind_error)?;
-    let registry = Arc::new(Registry::in_memory(config.ttl));
+    let registry = Arc::new(Registry::new(store, config.ttl));
     let sweeper = registry.spawn_sweeper(config.effective_sweep_interval(), cancel.child_token());
     let service = DirectoryServer::new(Arc::clone(&registry), config.auth)
         .with_tokenless_modules(config.tokenless_modules)
@@ -204,4 +210,32 @@ pub async fn serve(
         registry,
         task,
     })
+}
+
+/// The store the config asks for; the etcd one is connected (and its cache filled) here,
+/// so an unreachable etcd fails the start rather than the first call.
+async fn open_store(
+    config: &DirectoryConfig,
+    cancel: &CancellationToken,
+) -> Result<Arc<dyn InstanceStore>, ServeError> {
+    match &config.backend {
+        Backend::Memory => Ok(Arc::new(MemoryStore::new())),
+        #[cfg(feature = "etcd")]
+        Backend::Etcd(settings) => {
+            let store =
+                super::store::etcd::EtcdStore::connect(settings, config.ttl, cancel.child_token())
+                    .await
+                    .map_err(|error| ServeError::Store(error.to_string()))?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(not(feature = "etcd"))]
+        Backend::Etcd(_) => {
+            let _ = cancel;
+            Err(ServeError::Store(
+                "the etcd directory backend is not compiled in: build modgen-runtime with \
+                 the `etcd` feature"
+                    .into(),
+            ))
+        }
+    }
 }

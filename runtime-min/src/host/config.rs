@@ -29,12 +29,47 @@ pub struct HostConfig {
     pub modules: Vec<ModuleEntry>,
     pub restart: RestartPolicy,
     pub shutdown: ShutdownPolicy,
+    pub identity: IdentitySettings,
 }
 
-/// The embedded directory the host runs for its modules.
+/// Caller identity: the host signs a credential for every module it starts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// Off: modules get no trusted keys and serve every caller, anonymously (what a
+    /// setup of tokenless ModKit modules needs).
+    pub enabled: bool,
+    /// A base64url Ed25519 seed; without it, a fresh key per run.
+    pub signing_key_file: Option<PathBuf>,
+    /// How long a credential is valid; the host renews it at a third of that.
+    #[serde(deserialize_with = "duration::deserialize")]
+    pub credential_ttl: Duration,
+    /// Public keys of other hosts sharing the directory, whose modules may call ours.
+    pub trusted_keys: Vec<String>,
+}
+
+impl Default for IdentitySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            signing_key_file: None,
+            credential_ttl: Duration::from_secs(600),
+            trusted_keys: Vec::new(),
+        }
+    }
+}
+
+/// The directory the host runs for its modules, and where it keeps its instances.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DirectorySettings {
+    /// `memory` (this host only) or `etcd` (shared by every host on the same etcd and
+    /// prefix).
+    pub backend: DirectoryBackend,
+    /// etcd members (`http://host:port`); required with, and only with, `backend: etcd`.
+    pub endpoints: Vec<String>,
+    /// Key prefix in etcd; hosts with the same prefix see each other's modules.
+    pub prefix: Option<String>,
     /// Loopback by default: the directory trusts whoever can reach it with the token.
     pub listen: SocketAddr,
     #[serde(deserialize_with = "duration::deserialize")]
@@ -47,10 +82,52 @@ pub struct DirectorySettings {
 impl Default for DirectorySettings {
     fn default() -> Self {
         Self {
+            backend: DirectoryBackend::Memory,
+            endpoints: Vec::new(),
+            prefix: None,
             listen: DEFAULT_BIND,
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             ttl: DEFAULT_TTL,
             auth: DirectoryAuth::Token,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryBackend {
+    #[default]
+    Memory,
+    Etcd,
+}
+
+impl DirectorySettings {
+    /// The backend as the directory takes it; `Err` names the setting that does not fit.
+    pub fn backend(&self) -> Result<crate::directory::Backend, String> {
+        use crate::directory::config::{Backend, DEFAULT_ETCD_PREFIX, EtcdSettings};
+        match self.backend {
+            DirectoryBackend::Memory => {
+                if !self.endpoints.is_empty() || self.prefix.is_some() {
+                    return Err("directory: `endpoints` and `prefix` are only used with \
+                                `backend: etcd`"
+                        .into());
+                }
+                Ok(Backend::Memory)
+            }
+            DirectoryBackend::Etcd => {
+                if self.endpoints.is_empty() {
+                    return Err("directory: `backend: etcd` needs `endpoints`, e.g. \
+                                `endpoints: [http://127.0.0.1:2379]`"
+                        .into());
+                }
+                Ok(Backend::Etcd(EtcdSettings {
+                    endpoints: self.endpoints.clone(),
+                    prefix: self
+                        .prefix
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_ETCD_PREFIX.to_owned()),
+                }))
+            }
         }
     }
 }
@@ -79,6 +156,9 @@ pub struct ModuleEntry {
     /// Registers without the directory token (a ModKit binary sends none), while every
     /// other module still needs it. Such a module is not handed the token either.
     pub tokenless: bool,
+    /// Who may call it (`access: {callers: [...], anonymous: bool}`); absent: every
+    /// module with a valid credential, no anonymous calls.
+    pub access: Option<crate::identity::AccessPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -227,11 +307,35 @@ impl HostConfig {
         } else {
             yaml_serde::from_str(yaml).map_err(|error| parse_error(file, &error))?
         };
+        if let Err(message) = config.directory.backend() {
+            // Points at the setting that picked the backend, where the reader will look.
+            let (line, column) = key_position(yaml, "backend")
+                .or_else(|| key_position(yaml, "endpoints"))
+                .or_else(|| key_position(yaml, "prefix"))
+                .unzip();
+            return Err(ConfigError::Parse {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            });
+        }
         let base = match file.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
             _ => PathBuf::from("."),
         };
         let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(key) = &config.identity.signing_key_file {
+            let resolved = resolve_path(key, &base, home.as_deref()).map_err(|message| {
+                ConfigError::Parse {
+                    file: file.to_owned(),
+                    line: None,
+                    column: None,
+                    message: format!("identity.signing_key_file: {message}"),
+                }
+            })?;
+            config.identity.signing_key_file = Some(resolved);
+        }
         for module in &mut config.modules {
             if module.runtime.kind == RuntimeKind::Local {
                 continue;
@@ -268,6 +372,19 @@ impl HostConfig {
         })?;
         Ok(config)
     }
+}
+
+/// 1-based line and column of the first `key:` in the text (block or flow style).
+fn key_position(yaml: &str, key: &str) -> Option<(usize, usize)> {
+    let needle = format!("{key}:");
+    yaml.lines().enumerate().find_map(|(index, line)| {
+        let column = line.find(&needle)?;
+        let starts_key = line[..column]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        starts_key.then_some((index + 1, column + 1))
+    })
 }
 
 fn parse_error(file: &Path, error: &yaml_serde::Error) -> ConfigError {
@@ -332,6 +449,7 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
         deps: Vec<String>,
         #[serde(default)]
         tokenless: bool,
+        access: Option<crate::identity::AccessPolicy>,
     }
 
     struct Modules;
@@ -363,6 +481,7 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
                     config: body.config,
                     deps: body.deps,
                     tokenless: body.tokenless,
+                    access: body.access,
                 });
             }
             Ok(modules)

@@ -121,6 +121,7 @@ mod tests {
             config: None,
             deps: deps.iter().map(|d| (*d).to_owned()).collect(),
             tokenless: false,
+            access: None,
         }
     }
 

@@ -1,4 +1,5 @@
-//! The directory the host runs for its modules, with the token of this run.
+//! The directory the host runs for its modules (in memory or on etcd), with the token
+//! of this run.
 
 use tokio_util::sync::CancellationToken;
 
@@ -25,9 +26,14 @@ impl Embedded {
             DirectoryAuth::Token => Some(directory::random_token()),
             DirectoryAuth::Disabled => None,
         };
+        let backend = settings.backend().map_err(|reason| HostError::Directory {
+            listen: settings.listen,
+            reason,
+        })?;
         let config = DirectoryConfig::new(AuthMode::from_token(token.clone()))
             .with_timing(settings.heartbeat_interval, settings.ttl)
-            .with_tokenless_modules(tokenless_modules);
+            .with_tokenless_modules(tokenless_modules)
+            .with_backend(backend);
         let stop = CancellationToken::new();
         let running = directory::serve(config, settings.listen, stop.clone())
             .await

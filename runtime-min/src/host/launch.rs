@@ -9,6 +9,7 @@ use modgen_contract::env;
 use tokio::process::{Child, Command};
 
 use super::config::ModuleEntry;
+use super::identity::HostIdentity;
 
 /// What the host tells every module about the run.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct RunEnvironment {
     /// its interval overrides the manifest's: a module heartbeating slower than the
     /// host's TTL allows would be evicted while healthy.
     pub heartbeat_interval: std::time::Duration,
+    /// `None` under `identity.enabled: false`.
+    pub identity: Option<std::sync::Arc<HostIdentity>>,
 }
 
 /// Everything needed to start one module, resolved once and reused for every restart.
@@ -31,6 +34,7 @@ pub struct Launch {
     args: Vec<String>,
     working_directory: Option<PathBuf>,
     environment: Vec<(String, String)>,
+    identity: Option<std::sync::Arc<HostIdentity>>,
 }
 
 impl Launch {
@@ -66,6 +70,9 @@ impl Launch {
         {
             environment.push((env::DIRECTORY_TOKEN.to_owned(), token.clone()));
         }
+        if let Some(identity) = &run.identity {
+            environment.extend(identity.module_environment(entry));
+        }
 
         Self {
             module: entry.name.clone(),
@@ -73,6 +80,7 @@ impl Launch {
             args: execution.args.clone(),
             working_directory: execution.working_directory.clone(),
             environment,
+            identity: run.identity.clone(),
         }
     }
 
@@ -88,12 +96,19 @@ impl Launch {
 
     /// Starts the module with piped stdout/stderr (for [`super::output`]) and no stdin.
     pub fn spawn(&self, instance_id: &str) -> std::io::Result<Child> {
+        // Every start gets a credential of its own (a new start id, a full lifetime).
+        if let Some(identity) = &self.identity {
+            identity.issue(&self.module)?;
+        }
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
             // A token in the host's own environment is not this run's (a later `envs`
             // sets it again when auth is on).
             .env_remove(env::DIRECTORY_TOKEN)
+            .env_remove(env::IDENTITY_CREDENTIAL_FILE)
+            .env_remove(env::IDENTITY_TRUSTED_KEYS)
+            .env_remove(env::ACCESS_POLICY)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
             .env(env::INSTANCE_ID, instance_id)
             .stdin(Stdio::null())

@@ -25,6 +25,7 @@
 pub mod config;
 pub mod deps;
 mod directory;
+mod identity;
 /// Kept at its first home: generated module configs name `modgen_runtime::host::duration`.
 pub use crate::duration;
 mod launch;
@@ -44,13 +45,15 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{
-    ConfigError, DirectoryAuth, DirectorySettings, Execution, HostConfig, ModuleEntry,
-    ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind, ShutdownPolicy,
+    ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
+    IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,
+    ShutdownPolicy,
 };
 pub use deps::DependencyError;
 pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
+use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
 use presence::Presence;
@@ -72,6 +75,8 @@ pub enum HostError {
     /// reports it as [`ConfigError::Dependencies`] at load).
     #[error(transparent)]
     Dependencies(#[from] DependencyError),
+    #[error("cannot set up caller identity: {0}")]
+    Identity(String),
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -160,14 +165,37 @@ pub async fn start_with(
         )
         .await;
 
+    let identity =
+        HostIdentity::start(&config.identity, directory.endpoint()).map_err(HostError::Identity)?;
+    if let Some(identity) = &identity {
+        output
+            .host_line(
+                Stream::Stdout,
+                format!("identity key {}", identity.public_key()),
+            )
+            .await;
+    }
     let run = RunEnvironment {
         directory_endpoint: directory.endpoint().to_owned(),
         directory_token: directory.token().map(str::to_owned),
         heartbeat_interval: config.directory.heartbeat_interval,
+        identity: identity.clone(),
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
     let stop = cancel.child_token();
+    // Its own token: renewal ends when every supervisor has, also when no one cancelled.
+    // Only processes hold credential files; local modules run inside the host.
+    let renewal_stop = CancellationToken::new();
+    let renewal = identity.map(|identity| {
+        let modules = config
+            .modules
+            .iter()
+            .filter(|m| m.runtime.kind != RuntimeKind::Local)
+            .map(|m| m.name.clone())
+            .collect();
+        identity.spawn_renewal(modules, renewal_stop.clone())
+    });
     let supervisors = spawn_supervisors(&config, locals, &run, &presence, &output, &stop);
 
     let grace_period = config.shutdown.grace_period;
@@ -203,6 +231,10 @@ pub async fn start_with(
                 }
             };
             modules.push(outcome);
+        }
+        renewal_stop.cancel();
+        if let Some(renewal) = renewal {
+            let _ = renewal.await;
         }
         directory.stop().await;
         drop(output);

@@ -50,6 +50,7 @@ pub use crate::lifecycle::BoxError;
 pub type Routes = tonic::service::Routes;
 
 use crate::directory::{DirectoryClient, Registration};
+use crate::identity::ModuleIdentity;
 use crate::lifecycle::{self, LifecycleError};
 use server::{Announce, DEREGISTER_TIMEOUT, OopServer};
 
@@ -74,6 +75,8 @@ pub struct ModuleSpec {
 pub enum OopError {
     #[error("config error: {0}")]
     Config(#[from] LoadError),
+    #[error("identity settings: {0}")]
+    Identity(#[from] crate::identity::IdentityEnvError),
     #[error("cannot reach the directory: {0}")]
     Directory(#[from] crate::client::ConnectError),
     #[error("building the module failed: {0}")]
@@ -94,7 +97,7 @@ impl OopError {
     /// 2 for what the user must fix in the config or the command line, 1 otherwise.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) => ExitCode::from(2),
+            Self::Config(_) | Self::Identity(_) => ExitCode::from(2),
             _ => ExitCode::FAILURE,
         }
     }
@@ -160,7 +163,11 @@ where
         return Ok(());
     }
 
+    let identity = ModuleIdentity::from_env(|key| std::env::var(key).ok())?;
     logging::init(spec.name, launch.verbosity);
+    if let Some(path) = &identity.credential_file {
+        crate::identity::install_process_credential(path.clone());
+    }
     if let Err(error) = lifecycle::hook_signals() {
         tracing::warn!(%error, "cannot hook SIGINT/SIGTERM; stop the module with SIGKILL");
     }
@@ -207,6 +214,7 @@ where
     });
     let server = OopServer {
         routes: Some(routes),
+        guard: identity.guard(spec.name),
         incoming: Some(incoming),
         health,
         service_names: spec

@@ -14,6 +14,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
+use crate::identity::CallGuard;
 use crate::lifecycle::{BoxError, Module, ReadySignal};
 
 /// Bound on deregistering at shutdown: the directory answers from memory, and a module
@@ -29,6 +30,8 @@ pub(crate) struct Announce {
 
 pub(crate) struct OopServer {
     pub routes: Option<Routes>,
+    /// Verifies the caller and applies the access policy before any route runs.
+    pub guard: CallGuard,
     pub incoming: Option<TcpIncoming>,
     pub health: HealthReporter,
     pub service_names: Vec<String>,
@@ -57,6 +60,7 @@ impl Module for OopServer {
         let (stop_accepting, stop_signal) = oneshot::channel::<()>();
         let mut server = tokio::spawn(
             Server::builder()
+                .layer(self.guard.clone())
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, async {
                     let _ = stop_signal.await;

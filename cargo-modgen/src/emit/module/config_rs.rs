@@ -121,7 +121,10 @@ fn supported(field: &ConfigField) -> Result<(), Error> {
 
 fn definition(field: &ConfigField) -> Result<TokenStream, Error> {
     let name = ident(&field.name);
-    let mut lines = field.docs.clone();
+    // The manifest's `doc` is free text like a proto comment: the same converter makes it
+    // rustdoc (escaped brackets and tags, autolinked URLs, fenced blocks). The schema and
+    // the example YAML keep the text as written.
+    let mut lines = crate::docs::rustdoc(&field.docs, &crate::docs::NoLinks);
     if !lines.is_empty() {
         lines.push(String::new());
     }

@@ -1,47 +1,36 @@
-//! `config/<name>.example.yaml`: every config key with its documentation and default, a
-//! file to copy and edit. YAML values are written in JSON syntax (YAML reads it), which
-//! needs no quoting rules of its own.
-
-use std::fmt::Write;
+//! `config/<name>.example.yaml` (`templates/module/config.example.yaml`): every config key
+//! with its documentation and default, a file to copy and edit. Values are written in
+//! YAML's flow syntax (JSON's, through serde_json), which needs no quoting rules of its own.
 
 use super::config_rs::duration_text;
-use super::json::quote;
 use super::names::ModuleNames;
 use crate::emit::header::{Comment, with_header};
+use crate::emit::text::{ConfigEntry, ExampleYaml, render, yaml};
 use crate::model::{ConfigField, ConfigType, ConfigValue, Model};
 
 pub fn emit(model: &Model, names: &ModuleNames) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Example configuration of the `{}` module.",
-        model.module.name
-    );
-    let _ = writeln!(
-        out,
-        "# Pass this file to the module with `--config`, or put these keys under\n# `modules.{}.config` in host.yaml. Schema: {}.schema.json, next to this file.",
-        model.module.name, names.package
-    );
-    if model.module.config.is_empty() {
-        let _ = writeln!(
-            out,
-            "# The module has no configuration keys (`[config.fields]` in modgen.toml)."
-        );
-        let _ = writeln!(out, "{{}}");
-    }
-    for field in &model.module.config {
-        out.push('\n');
-        entry(&mut out, field);
-    }
-    with_header(Comment::Hash, &model.protos.inputs, &out)
+    let text = render(&ExampleYaml {
+        module_name: &model.module.name,
+        package: &names.package,
+        entries: entries(&model.module.config),
+    });
+    with_header(Comment::Hash, &model.protos.inputs, &text)
+}
+
+/// Every key of the config, as the example file and host.yaml's `config:` show them.
+pub fn entries(fields: &[ConfigField]) -> Vec<ConfigEntry> {
+    fields.iter().map(entry).collect()
 }
 
 /// One key: its docs as comments, then `key: default` (or a commented placeholder for a
 /// required key, so that the file does not pass for a complete config).
-pub fn entry(out: &mut String, field: &ConfigField) {
-    for line in &field.docs {
-        let _ = writeln!(out, "{}", format!("# {line}").trim_end());
-    }
+fn entry(field: &ConfigField) -> ConfigEntry {
+    let mut lines: Vec<String> = field
+        .docs
+        .iter()
+        .flat_map(|doc| yaml::comment_lines(doc))
+        .map(|line| format!("# {line}").trim_end().to_string())
+        .collect();
     let mut facts = vec![field.ty.to_string()];
     if let Some(min) = &field.min {
         facts.push(format!(">= {}", yaml_value(min)));
@@ -52,34 +41,37 @@ pub fn entry(out: &mut String, field: &ConfigField) {
     if field.required {
         facts.push("required".into());
     }
-    let _ = writeln!(out, "# ({})", facts.join(", "));
-    match (&field.default, field.required) {
-        (_, true) => {
-            let _ = writeln!(out, "# {}: {}", field.name, placeholder(&field.ty));
+    lines.push(format!("# ({})", facts.join(", ")));
+    lines.push(match (&field.default, field.required) {
+        (_, true) => format!("# {}: {}", field.name, placeholder(&field.ty)),
+        (Some(default), false) => format!("{}: {}", field.name, yaml_value(default)),
+        (None, false) => format!("{}: {}", field.name, placeholder(&field.ty)),
+    });
+    ConfigEntry { lines }
+}
+
+/// A value in YAML flow syntax (JSON's, with YAML's names for the floats JSON lacks).
+pub fn yaml_value(value: &ConfigValue) -> String {
+    match value {
+        ConfigValue::Float(x) if x.is_nan() => ".nan".into(),
+        ConfigValue::Float(x) if x.is_infinite() => if *x > 0.0 { ".inf" } else { "-.inf" }.into(),
+        ConfigValue::List(items) => {
+            let items: Vec<String> = items.iter().map(yaml_value).collect();
+            format!("[{}]", items.join(", "))
         }
-        (Some(default), false) => {
-            let _ = writeln!(out, "{}: {}", field.name, yaml_value(default));
-        }
-        (None, false) => {
-            let _ = writeln!(out, "{}: {}", field.name, placeholder(&field.ty));
-        }
+        _ => yaml::from_json(&json_value(value)),
     }
 }
 
-/// A value in YAML flow syntax (JSON's).
-pub fn yaml_value(value: &ConfigValue) -> String {
+/// The value as JSON: what the schema's `default` holds and the YAML files spell.
+pub fn json_value(value: &ConfigValue) -> serde_json::Value {
     match value {
-        ConfigValue::Integer(i) => i.to_string(),
-        ConfigValue::Float(x) => format!("{x:?}"),
-        ConfigValue::Bool(b) => b.to_string(),
-        ConfigValue::String(s) => quote(s),
-        ConfigValue::Duration(d) => quote(&duration_text(*d)),
-        ConfigValue::List(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(yaml_value).collect::<Vec<_>>().join(", ")
-            )
-        }
+        ConfigValue::Integer(i) => serde_json::Value::from(*i),
+        ConfigValue::Float(x) => serde_json::Value::from(*x),
+        ConfigValue::Bool(b) => serde_json::Value::Bool(*b),
+        ConfigValue::String(s) => serde_json::Value::String(s.clone()),
+        ConfigValue::Duration(d) => serde_json::Value::String(duration_text(*d)),
+        ConfigValue::List(items) => items.iter().map(json_value).collect(),
     }
 }
 

@@ -4,48 +4,51 @@
 //! Duration bounds have no JSON Schema keyword (durations are strings); they are in the
 //! description, and `validate` enforces them at start.
 
-use super::config_rs::{duration_text, shown};
-use super::json::{Json, document_with_header};
+use serde_json::{Map, Value, json};
+
+use super::config_rs::shown;
+use super::example_yaml::json_value;
+use super::json::document_with_header;
 use super::names::ModuleNames;
-use crate::model::{ConfigField, ConfigType, ConfigValue, Model};
+use crate::model::{ConfigField, ConfigType, Model};
 
 pub fn emit(model: &Model, names: &ModuleNames) -> String {
     let fields = &model.module.config;
-    let properties = fields
+    let properties: Map<String, Value> = fields
         .iter()
-        .map(|field| (field.name.clone(), property(field)))
+        .map(|field| (field.name.clone(), Value::Object(property(field))))
         .collect();
-    let required: Vec<Json> = fields
+    let required: Vec<&str> = fields
         .iter()
         .filter(|f| f.required)
-        .map(|f| Json::str(&f.name))
+        .map(|f| f.name.as_str())
         .collect();
-    let mut entries = vec![
-        (
-            "$schema".to_string(),
-            Json::str("https://json-schema.org/draft/2020-12/schema"),
-        ),
-        ("title".to_string(), Json::str(&names.config_struct)),
-        (
-            "description".to_string(),
-            Json::str(format!(
-                "Configuration of the `{}` module: the `--config` file, or `modules.{}.config` in host.yaml.",
-                model.module.name, model.module.name
-            )),
-        ),
-        ("type".to_string(), Json::str("object")),
-        ("additionalProperties".to_string(), Json::Bool(false)),
-        ("properties".to_string(), Json::Object(properties)),
-    ];
+    let mut entries = Map::new();
+    entries.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    entries.insert("title".into(), json!(names.config_struct));
+    entries.insert(
+        "description".into(),
+        json!(format!(
+            "Configuration of the `{}` module: the `--config` file, or `modules.{}.config` in host.yaml.",
+            model.module.name, model.module.name
+        )),
+    );
+    entries.insert("type".into(), json!("object"));
+    entries.insert("additionalProperties".into(), json!(false));
+    entries.insert("properties".into(), Value::Object(properties));
     if !required.is_empty() {
-        entries.push(("required".to_string(), Json::Array(required)));
+        entries.insert("required".into(), json!(required));
     }
     document_with_header(&model.protos.inputs, entries)
 }
 
-fn property(field: &ConfigField) -> Json {
-    let mut entries = type_entries(&field.ty);
+fn property(field: &ConfigField) -> Map<String, Value> {
     let mut description = field.docs.join("\n");
+    let mut entries = Map::new();
+    let mut keywords = type_keywords(&field.ty);
     if field.ty == ConfigType::Duration {
         let bounds = match (&field.min, &field.max) {
             (Some(min), Some(max)) => Some(format!("From {} to {}.", shown(min), shown(max))),
@@ -60,74 +63,61 @@ fn property(field: &ConfigField) -> Json {
             description.push_str(&bounds);
         }
     } else {
-        if let Some(min) = field.min.as_ref().map(json_value) {
-            set(&mut entries, "minimum", min);
+        // A manifest bound narrows the type's range: it replaces the value in place.
+        if let Some(min) = &field.min {
+            keywords.insert("minimum".into(), json_value(min));
         }
-        if let Some(max) = field.max.as_ref().map(json_value) {
-            set(&mut entries, "maximum", max);
+        if let Some(max) = &field.max {
+            keywords.insert("maximum".into(), json_value(max));
         }
     }
     if field.required && matches!(field.ty, ConfigType::String) {
-        entries.push(("minLength".into(), Json::Integer(1)));
+        keywords.insert("minLength".into(), json!(1));
     }
     if field.required && matches!(field.ty, ConfigType::List(_)) {
-        entries.push(("minItems".into(), Json::Integer(1)));
+        keywords.insert("minItems".into(), json!(1));
     }
     if !description.is_empty() {
-        entries.insert(0, ("description".into(), Json::str(description)));
+        entries.insert("description".into(), json!(description));
     }
-    if let Some(default) = field.default.as_ref().filter(|_| !field.required) {
-        entries.push(("default".into(), json_value(default)));
+    entries.append(&mut keywords);
+    // JSON has no NaN or infinity: such a default is left to the example and the struct.
+    let default = field.default.as_ref().filter(|_| !field.required);
+    if let Some(default) = default.map(json_value).filter(|v| !v.is_null()) {
+        entries.insert("default".into(), default);
     }
-    Json::Object(entries)
+    entries
 }
 
-fn type_entries(ty: &ConfigType) -> Vec<(String, Json)> {
-    let integer = |min: i128, max: i128| {
-        vec![
-            ("type".to_string(), Json::str("integer")),
-            ("minimum".to_string(), Json::Integer(min)),
-            ("maximum".to_string(), Json::Integer(max)),
-        ]
-    };
-    match ty {
+fn type_keywords(ty: &ConfigType) -> Map<String, Value> {
+    let keywords = match ty {
         ConfigType::U32 | ConfigType::U64 | ConfigType::I32 | ConfigType::I64 => {
             let (lo, hi) = ty.integer_range().unwrap_or((i128::MIN, i128::MAX));
-            integer(lo, hi)
+            json!({ "type": "integer", "minimum": integer(lo), "maximum": integer(hi) })
         }
-        ConfigType::F64 => vec![("type".into(), Json::str("number"))],
-        ConfigType::Bool => vec![("type".into(), Json::str("boolean"))],
-        ConfigType::String => vec![("type".into(), Json::str("string"))],
-        ConfigType::Duration => vec![
-            ("type".into(), Json::str("string")),
-            // The strings the runtime's duration parser reads (`250ms`, `5s`, `1m30s`).
-            (
-                "pattern".into(),
-                Json::str(modgen_contract::duration::json_schema_pattern()),
-            ),
-        ],
-        ConfigType::List(inner) => vec![
-            ("type".into(), Json::str("array")),
-            ("items".into(), Json::Object(type_entries(inner))),
-        ],
+        ConfigType::F64 => json!({ "type": "number" }),
+        ConfigType::Bool => json!({ "type": "boolean" }),
+        ConfigType::String => json!({ "type": "string" }),
+        // The strings the runtime's duration parser reads (`250ms`, `5s`, `1m30s`).
+        ConfigType::Duration => json!({
+            "type": "string",
+            "pattern": modgen_contract::duration::json_schema_pattern(),
+        }),
+        ConfigType::List(inner) => json!({
+            "type": "array",
+            "items": Value::Object(type_keywords(inner)),
+        }),
+    };
+    match keywords {
+        Value::Object(map) => map,
+        _ => unreachable!("every arm above is an object"),
     }
 }
 
-fn json_value(value: &ConfigValue) -> Json {
-    match value {
-        ConfigValue::Integer(i) => Json::Integer(i128::from(*i)),
-        ConfigValue::Float(x) => Json::Float(*x),
-        ConfigValue::Bool(b) => Json::Bool(*b),
-        ConfigValue::String(s) => Json::str(s),
-        ConfigValue::Duration(d) => Json::str(duration_text(*d)),
-        ConfigValue::List(items) => Json::Array(items.iter().map(json_value).collect()),
-    }
-}
-
-/// Replaces `key`'s value (a manifest bound narrows the type's range) or appends it.
-fn set(entries: &mut Vec<(String, Json)>, key: &str, value: Json) {
-    match entries.iter_mut().find(|(k, _)| k == key) {
-        Some(entry) => entry.1 = value,
-        None => entries.push((key.to_string(), value)),
-    }
+/// The config types' ranges fit in `i64` or `u64`, which JSON numbers hold exactly.
+fn integer(value: i128) -> Value {
+    i64::try_from(value)
+        .map(Value::from)
+        .or_else(|_| u64::try_from(value).map(Value::from))
+        .unwrap_or_else(|_| Value::from(value as f64))
 }

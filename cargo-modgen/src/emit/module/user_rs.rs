@@ -1,53 +1,25 @@
 //! The module crate's user-owned `src/lib.rs` and `src/main.rs`: written once by `new`,
 //! a few lines each, so that the user can add modules and start-up code where they expect.
 
-use proc_macro2::TokenStream;
-use quote::quote;
-
 use super::names::ModuleNames;
-use crate::emit::rust::{ident, inner_doc};
+use crate::emit::text::{ApiSurfaceTest, LibRs, MainRs, render};
 use crate::error::Error;
 use crate::model::Model;
 
-pub fn lib_rs(names: &ModuleNames) -> TokenStream {
-    let name = ident(&names.service_struct);
-    let config = ident(&names.config_struct);
-    let crate_doc = inner_doc(&format!(
-        "The `{}` module. `service` is yours; `generated` is rewritten by\n`cargo modgen generate` from modgen.toml and the protos.",
-        names.package
-    ));
-    quote! {
-        #crate_doc
-
-        pub mod generated;
-        pub mod service;
-
-        pub use generated::#config;
-        pub use service::#name;
-    }
+pub fn lib_rs(names: &ModuleNames) -> String {
+    render(&LibRs {
+        package: &names.package,
+        config_struct: &names.config_struct,
+        service_struct: &names.service_struct,
+    })
 }
 
-pub fn main_rs(model: &Model, names: &ModuleNames) -> TokenStream {
-    let lib = ident(&names.lib);
-    let name = ident(&names.service_struct);
-    let crate_doc = inner_doc(&format!(
-        "The `{}` module as its own process (run it under `modgen-host`, see host.yaml).\n\
-         `run` handles the command line, config, serving and the directory; the closure\n\
-         builds the implementation, and may use the handle to reach other modules.",
-        model.module.name
-    ));
-    quote! {
-        #crate_doc
-
-        use std::process::ExitCode;
-        use std::sync::Arc;
-
-        use #lib::#name;
-
-        fn main() -> ExitCode {
-            #lib::generated::run(|config, _handle| async move { Ok(Arc::new(#name::new(config))) })
-        }
-    }
+pub fn main_rs(model: &Model, names: &ModuleNames) -> String {
+    render(&MainRs {
+        module_name: &model.module.name,
+        lib: &names.lib,
+        service_struct: &names.service_struct,
+    })
 }
 
 /// The user's API snapshot test: its file, and the name of the one snapshot it takes.
@@ -69,20 +41,9 @@ pub fn api_surface_snapshot(model: &Model, package: &str) -> Result<String, Erro
 
 /// `tests/api_surface.rs`: the user's snapshot of the SDK's wire contract, so that a proto
 /// change shows up as a reviewable diff (see `API_SURFACE` in the SDK's `testing`).
-pub fn api_surface_test(model: &Model) -> TokenStream {
-    let name = API_SURFACE_SNAPSHOT;
-    let sdk = ident(&crate::names::crate_ident(&model.sdk.crate_name));
-    let crate_doc = inner_doc(
-        "The SDK's wire contract, snapshotted. After a proto change and `cargo modgen generate`,\n\
-         this test fails with a diff of what callers send and receive: review it like any API\n\
-         change, then accept it with `cargo insta review` (or `INSTA_UPDATE=always cargo test`).",
-    );
-    quote! {
-        #crate_doc
-
-        #[test]
-        fn api_surface_is_the_reviewed_one() {
-            insta::assert_snapshot!(#name, #sdk::testing::API_SURFACE);
-        }
-    }
+pub fn api_surface_test(model: &Model) -> String {
+    render(&ApiSurfaceTest {
+        sdk_lib: &crate::names::crate_ident(&model.sdk.crate_name),
+        snapshot_name: API_SURFACE_SNAPSHOT,
+    })
 }

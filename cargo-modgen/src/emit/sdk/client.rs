@@ -1,8 +1,10 @@
 //! `client.rs`: a gRPC client per service, implementing its API trait over
 //! `modgen_runtime::client` (resolution, instance choice, timeouts, retry of unary calls).
 //!
-//! Calls go through `tonic::client::Grpc` directly rather than tonic's generated client,
-//! whose inherent methods collide with RPCs named `New` or `Connect` (see `proto_types`).
+//! Everything that is the same for every SDK lives in `modgen_runtime::client::generated`,
+//! generic over the SDK's error type; each method here is one call naming its `Rpc`.
+//! Calls go through `tonic::client::Grpc` rather than tonic's generated client, whose
+//! inherent methods collide with RPCs named `New` or `Connect` (see `proto_types`).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -14,53 +16,30 @@ use crate::model::{MessageRef, Method, Model, Service, Streaming};
 
 pub fn emit(model: &Model) -> TokenStream {
     let error = ident(&model.sdk.error_type);
-    let kinds: Vec<Streaming> = model
+    let clients = model.services.iter().map(|s| client(s, &error));
+    let traits = model.services.iter().map(|s| ident(&s.trait_name));
+    let streams = model
         .services
         .iter()
         .flat_map(|s| &s.methods)
-        .map(|m| m.streaming)
-        .collect();
-    let uses = |kind: Streaming| kinds.contains(&kind);
-    let clients = model.services.iter().map(|s| client(s, &error));
-    let traits = model.services.iter().map(|s| ident(&s.trait_name));
-
-    let stream_imports = (uses(Streaming::ClientStreaming) || uses(Streaming::Bidi))
-        .then(|| quote! { use std::sync::Mutex; use futures_core::Stream; });
-    let stream_ext = kinds
-        .iter()
-        .any(|k| *k != Streaming::Unary)
-        .then(|| quote! { use futures_util::StreamExt; });
-    let call_once = kinds
-        .iter()
-        .any(|k| *k != Streaming::Unary)
-        .then(|| quote! { call_once, });
-    let call_unary = uses(Streaming::Unary).then(|| quote! { call_unary, });
-    let api_stream = kinds
-        .iter()
-        .any(|k| *k != Streaming::Unary)
-        .then(|| quote! { ApiStream, });
-
-    let helpers = helpers(&error, &uses);
+        .any(|m| m.streaming != Streaming::Unary);
+    let api_stream = streams.then(|| quote! { ApiStream, });
     quote! {
         //! gRPC clients implementing the API traits: the context travels as metadata, each
         //! call picks a live instance, unary calls retry on `UNAVAILABLE` with backoff.
 
         use std::sync::Arc;
-        #stream_imports
 
-        #stream_ext
-        use modgen_runtime::client::{#call_once #call_unary ClientOptions, ServiceChannels};
+        use modgen_runtime::client::generated::{self, Rpc};
+        use modgen_runtime::client::{ClientOptions, ServiceChannels};
         use modgen_runtime::context::CallContext;
         use modgen_runtime::directory::Resolver;
-        use tonic::codegen::http::uri::PathAndQuery;
         use tonic::transport::Channel;
 
         use super::api::{#api_stream #(#traits),*};
         use super::error::#error;
 
         #(#clients)*
-
-        #helpers
     }
 }
 
@@ -129,186 +108,24 @@ fn client(service: &Service, error: &Ident) -> TokenStream {
 fn method(service: &Service, method: &Method, error: &Ident) -> TokenStream {
     let name = ident(&method.api_name);
     let (params, output) = parts(method, error);
+    let service_name = &service.full_name;
+    let proto_name = &method.proto_name;
     let path = method.grpc_path(service);
-    let request = match (method.streaming, &method.input) {
-        (Streaming::Unary | Streaming::ServerStreaming, MessageRef::Unit) => quote! { () },
-        (Streaming::Unary | Streaming::ServerStreaming, _) => quote! { request },
-        _ => quote! { requests },
-    };
-    let body = match method.streaming {
-        Streaming::Unary => quote! {
-            call_unary(&self.channels, ctx, #request, |channel, request| {
-                unary(channel, request, #path)
-            })
-            .await
-            .map_err(#error::from)
-        },
-        Streaming::ServerStreaming => quote! {
-            let responses = call_once(&self.channels, ctx, #request, |channel, request| {
-                server_streaming(channel, request, #path)
-            })
-            .await?;
-            Ok(from_wire(responses))
-        },
-        Streaming::ClientStreaming => quote! {
-            let (requests, failure) = outbound(requests);
-            let response = call_once(&self.channels, ctx, requests, |channel, request| {
-                client_streaming(channel, request, #path)
-            })
-            .await;
-            match failure.take() {
-                Some(error) => Err(error),
-                None => response.map_err(#error::from),
-            }
-        },
-        Streaming::Bidi => quote! {
-            let (requests, failure) = outbound(requests);
-            let responses = call_once(&self.channels, ctx, requests, |channel, request| {
-                bidi(channel, request, #path)
-            })
-            .await?;
-            Ok(then_failure(from_wire(responses), failure))
-        },
+    let call = ident(match method.streaming {
+        Streaming::Unary => "unary",
+        Streaming::ServerStreaming => "server_streaming",
+        Streaming::ClientStreaming => "client_streaming",
+        Streaming::Bidi => "bidi",
+    });
+    let request = match (method.streaming.client_streams(), &method.input) {
+        (false, MessageRef::Unit) => quote! { () },
+        (false, _) => quote! { request },
+        (true, _) => quote! { requests },
     };
     quote! {
         async fn #name(&self, ctx: &CallContext #params) -> #output {
-            #body
+            let rpc = Rpc::new(#service_name, #proto_name, #path);
+            generated::#call(&self.channels, ctx, rpc, #request).await
         }
     }
-}
-
-/// The private transport helpers, only those some method uses (no dead code).
-fn helpers(error: &Ident, uses: &dyn Fn(Streaming) -> bool) -> TokenStream {
-    let mut out = quote! {
-        /// A `Grpc` over `channel`, once the channel can take a request.
-        async fn ready(channel: Channel) -> Result<tonic::client::Grpc<Channel>, tonic::Status> {
-            let mut grpc = tonic::client::Grpc::new(channel);
-            grpc.ready()
-                .await
-                .map_err(|e| tonic::Status::unavailable(format!("service was not ready: {e}")))?;
-            Ok(grpc)
-        }
-    };
-    if uses(Streaming::Unary) {
-        out.extend(quote! {
-            async fn unary<Req, Resp>(
-                channel: Channel,
-                request: tonic::Request<Req>,
-                path: &'static str,
-            ) -> Result<tonic::Response<Resp>, tonic::Status>
-            where
-                Req: prost::Message + Send + Sync + 'static,
-                Resp: prost::Message + Default + Send + Sync + 'static,
-            {
-                let codec = tonic_prost::ProstCodec::default();
-                ready(channel).await?.unary(request, PathAndQuery::from_static(path), codec).await
-            }
-        });
-    }
-    if uses(Streaming::ServerStreaming) {
-        out.extend(quote! {
-            async fn server_streaming<Req, Resp>(
-                channel: Channel,
-                request: tonic::Request<Req>,
-                path: &'static str,
-            ) -> Result<tonic::Response<tonic::Streaming<Resp>>, tonic::Status>
-            where
-                Req: prost::Message + Send + Sync + 'static,
-                Resp: prost::Message + Default + Send + Sync + 'static,
-            {
-                let codec = tonic_prost::ProstCodec::default();
-                ready(channel)
-                    .await?
-                    .server_streaming(request, PathAndQuery::from_static(path), codec)
-                    .await
-            }
-        });
-    }
-    if uses(Streaming::ClientStreaming) {
-        out.extend(quote! {
-            async fn client_streaming<Req, Resp>(
-                channel: Channel,
-                request: tonic::Request<impl Stream<Item = Req> + Send + 'static>,
-                path: &'static str,
-            ) -> Result<tonic::Response<Resp>, tonic::Status>
-            where
-                Req: prost::Message + Send + Sync + 'static,
-                Resp: prost::Message + Default + Send + Sync + 'static,
-            {
-                let codec = tonic_prost::ProstCodec::default();
-                ready(channel)
-                    .await?
-                    .client_streaming(request, PathAndQuery::from_static(path), codec)
-                    .await
-            }
-        });
-    }
-    if uses(Streaming::Bidi) {
-        out.extend(quote! {
-            async fn bidi<Req, Resp>(
-                channel: Channel,
-                request: tonic::Request<impl Stream<Item = Req> + Send + 'static>,
-                path: &'static str,
-            ) -> Result<tonic::Response<tonic::Streaming<Resp>>, tonic::Status>
-            where
-                Req: prost::Message + Send + Sync + 'static,
-                Resp: prost::Message + Default + Send + Sync + 'static,
-            {
-                let codec = tonic_prost::ProstCodec::default();
-                ready(channel)
-                    .await?
-                    .streaming(request, PathAndQuery::from_static(path), codec)
-                    .await
-            }
-
-            /// `responses`, then the request stream's error if it ended with one.
-            fn then_failure<T: Send + 'static>(responses: ApiStream<T>, failure: Failure) -> ApiStream<T> {
-                let tail = futures_util::stream::once(async move { failure.take() })
-                    .filter_map(|error| std::future::ready(error.map(Err)));
-                Box::pin(responses.chain(tail))
-            }
-        });
-    }
-    if uses(Streaming::ServerStreaming) || uses(Streaming::Bidi) {
-        out.extend(quote! {
-            fn from_wire<T: Send + 'static>(responses: tonic::Streaming<T>) -> ApiStream<T> {
-                Box::pin(responses.map(|item| item.map_err(#error::from)))
-            }
-        });
-    }
-    if uses(Streaming::ClientStreaming) || uses(Streaming::Bidi) {
-        out.extend(quote! {
-            /// The first error of a request stream. gRPC cannot carry an error from client to
-            /// server, so the request stream ends there and the call returns this error.
-            #[derive(Clone, Default)]
-            struct Failure(Arc<Mutex<Option<#error>>>);
-
-            impl Failure {
-                fn take(&self) -> Option<#error> {
-                    self.0.lock().ok().and_then(|mut slot| slot.take())
-                }
-            }
-
-            /// The messages of `requests` up to its first error, which `Failure` keeps.
-            fn outbound<T: Send + 'static>(
-                requests: ApiStream<T>,
-            ) -> (impl Stream<Item = T> + Send + 'static, Failure) {
-                let failure = Failure::default();
-                let slot = failure.clone();
-                let messages = requests.scan((), move |_, item| {
-                    std::future::ready(match item {
-                        Ok(message) => Some(message),
-                        Err(error) => {
-                            if let Ok(mut first) = slot.0.lock() {
-                                *first = Some(error);
-                            }
-                            None
-                        }
-                    })
-                });
-                (messages, failure)
-            }
-        });
-    }
-    out
 }

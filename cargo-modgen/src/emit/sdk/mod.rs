@@ -2,6 +2,7 @@
 //! `wiring`, proto types), so ModKit users recognise it, plus `server` and `testing`.
 
 mod api;
+#[cfg(feature = "files")]
 mod cargo;
 mod client;
 mod error;
@@ -16,6 +17,7 @@ use proc_macro2::{Ident, TokenStream};
 
 use super::rust::ident;
 use crate::error::Errors;
+#[cfg(feature = "files")]
 use crate::fileset::FileSet;
 use crate::model::{Model, Service};
 
@@ -47,6 +49,7 @@ impl Default for SdkOptions {
 }
 
 /// The SDK crate's files, paths relative to the crate's root.
+#[cfg(feature = "files")]
 pub fn generate(model: &Model, options: &SdkOptions) -> Result<FileSet, Errors> {
     let code = SdkCode::new(model)?;
     let mut files = FileSet::new();

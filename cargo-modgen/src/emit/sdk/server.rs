@@ -1,84 +1,37 @@
 //! `server.rs`: adapters serving any implementation of an API trait as its tonic service.
 //! The same adapter serves the module out of process and the `testing` helper in tests.
+//! What is the same for every SDK lives in `modgen_runtime::server::generated`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::item;
 use crate::emit::rust::{doc, ident, message_type};
-use crate::model::{MessageRef, Method, Model, Service, Streaming};
+use crate::model::{MessageRef, Method, Model, Service};
 
 pub fn emit(model: &Model) -> TokenStream {
-    let error = ident(&model.sdk.error_type);
-    let kinds: Vec<Streaming> = model
-        .services
-        .iter()
-        .flat_map(|s| &s.methods)
-        .map(|m| m.streaming)
-        .collect();
-    let server_streams = kinds.iter().any(|k| k.server_streams());
-    let client_streams = kinds.iter().any(|k| k.client_streams());
+    let methods = || model.services.iter().flat_map(|s| &s.methods);
+    let server_streams = methods().any(|m| m.streaming.server_streams());
     let adapters = model.services.iter().map(adapter);
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
-    let api_stream = client_streams.then(|| quote! { ApiStream, });
-    let stream_ext =
-        (server_streams || client_streams).then(|| quote! { use futures_util::StreamExt; });
-    let pin = server_streams.then(|| quote! { use std::pin::Pin; });
-    let stream = server_streams.then(|| quote! { use futures_core::Stream; });
-
-    let status_stream = server_streams.then(|| {
-        quote! {
-            /// What tonic's server traits stream back.
-            type StatusStream<T> = Pin<Box<dyn Stream<Item = Result<T, tonic::Status>> + Send + 'static>>;
-
-            fn to_wire<T: Send + 'static>(
-                ctx: &CallContext,
-                result: Result<super::api::ApiStream<T>, #error>,
-            ) -> Result<tonic::Response<StatusStream<T>>, tonic::Status> {
-                reply(ctx, result.map(|stream| -> StatusStream<T> {
-                    Box::pin(stream.map(|item| item.map_err(tonic::Status::from)))
-                }))
-            }
-        }
-    });
-    let from_wire = client_streams.then(|| {
-        quote! {
-            fn from_wire<T: Send + 'static>(requests: tonic::Streaming<T>) -> ApiStream<T> {
-                Box::pin(requests.map(|item| item.map_err(#error::from)))
-            }
-        }
-    });
+    let helpers = if server_streams {
+        quote! { use modgen_runtime::server::generated::{self, StatusStream}; }
+    } else {
+        quote! { use modgen_runtime::server::generated; }
+    };
     quote! {
         //! Adapters from the API traits to tonic services: one implementation serves callers
         //! in this process and over gRPC alike.
 
-        #pin
         use std::sync::Arc;
 
-        #stream
-        #stream_ext
         use modgen_runtime::context::CallContext;
+        #helpers
         use tonic::service::Routes;
 
-        use super::api::{#api_stream #(#traits),*};
-        use super::error::#error;
+        use super::api::{#(#traits),*};
 
         #(#adapters)*
-
-        /// The response for `result`, echoing the caller's request id either way.
-        fn reply<T>(ctx: &CallContext, result: Result<T, #error>) -> Result<tonic::Response<T>, tonic::Status> {
-            match result {
-                Ok(message) => Ok(ctx.to_response(message)),
-                Err(error) => {
-                    let mut status = tonic::Status::from(error);
-                    ctx.echo_request_id(status.metadata_mut());
-                    Err(status)
-                }
-            }
-        }
-
-        #status_stream
-        #from_wire
     }
 }
 
@@ -144,7 +97,7 @@ fn method(method: &Method) -> TokenStream {
         quote! { #input }
     };
     let argument = match (method.streaming.client_streams(), &method.input) {
-        (true, _) => quote! { , from_wire(request.into_inner()) },
+        (true, _) => quote! { , generated::requests(request.into_inner()) },
         (false, MessageRef::Unit) => quote! {},
         (false, _) => quote! { , request.into_inner() },
     };
@@ -163,7 +116,7 @@ fn method(method: &Method) -> TokenStream {
                 request: tonic::Request<#wire_input>,
             ) -> Result<tonic::Response<Self::#stream>, tonic::Status> {
                 #call
-                to_wire(&ctx, result)
+                generated::reply_stream(&ctx, result)
             }
         }
     } else {
@@ -173,7 +126,7 @@ fn method(method: &Method) -> TokenStream {
                 request: tonic::Request<#wire_input>,
             ) -> Result<tonic::Response<#output>, tonic::Status> {
                 #call
-                reply(&ctx, result)
+                generated::reply(&ctx, result)
             }
         }
     }

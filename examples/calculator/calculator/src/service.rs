@@ -30,12 +30,14 @@ impl CalculatorClient for Calculator {
         request: AddRequest,
     ) -> Result<AddResponse, CalculatorError> {
         // Wrapping would hand the caller a wrong sum that looks right.
-        let sum = request.a.checked_add(request.b).ok_or_else(|| {
-            CalculatorError::Overflow(format!(
-                "{} + {} does not fit in an int64",
-                request.a, request.b
-            ))
-        })?;
+        let sum = request
+            .a
+            .checked_add(request.b)
+            .ok_or_else(|| CalculatorError::Overflow {
+                message: format!("{} + {} does not fit in an int64", request.a, request.b),
+                a: request.a,
+                b: request.b,
+            })?;
         Ok(AddResponse { sum })
     }
 }
@@ -72,8 +74,9 @@ mod tests {
             .await
             .unwrap_err();
         match error {
-            CalculatorError::Overflow(message) => {
-                assert!(message.contains("does not fit"), "{message}")
+            CalculatorError::Overflow { message, a, b } => {
+                assert!(message.contains("does not fit"), "{message}");
+                assert_eq!((a, b), (i64::MAX, 1));
             }
             other => panic!("expected Overflow, got {other:?}"),
         }

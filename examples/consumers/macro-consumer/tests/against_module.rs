@@ -36,5 +36,8 @@ async fn the_modules_error_arrives_as_the_macro_sdks_variant() {
     let error = macro_consumer::total(&client, &[i64::MAX, 1])
         .await
         .unwrap_err();
-    assert!(matches!(error, CalculatorError::Overflow(_)), "{error:?}");
+    assert!(
+        matches!(error, CalculatorError::Overflow { .. }),
+        "{error:?}"
+    );
 }

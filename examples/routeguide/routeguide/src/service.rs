@@ -55,11 +55,15 @@ impl RouteGuideApi for Routeguide {
         _ctx: &CallContext,
         request: Point,
     ) -> Result<Feature, RouteGuideError> {
-        // As in gRPC's example: no feature there is a feature without a name, not an error.
-        Ok(self.feature_at(&request).cloned().unwrap_or(Feature {
-            name: String::new(),
-            location: Some(request),
-        }))
+        // gRPC's example answers a feature without a name; here it is the declared
+        // `FEATURE_NOT_FOUND`, which carries the point to every client.
+        self.feature_at(&request)
+            .cloned()
+            .ok_or_else(|| RouteGuideError::FeatureNotFound {
+                message: format!("no feature at {}, {}", request.latitude, request.longitude),
+                latitude: request.latitude,
+                longitude: request.longitude,
+            })
     }
 
     async fn list_features(
@@ -177,7 +181,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn get_feature_names_a_known_point_and_leaves_others_unnamed() {
+    async fn get_feature_names_a_known_point_and_is_not_found_with_the_point_elsewhere() {
         let (_server, client) = serve_for_test(guide()).await;
         let ctx = CallContext::new();
         let known = client
@@ -185,9 +189,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(known.name, "Patriots Path, Mendham, NJ 07945, USA");
-        let unknown = client.get_feature(&ctx, point(1, 2)).await.unwrap();
-        assert_eq!(unknown.name, "");
-        assert_eq!(unknown.location, Some(point(1, 2)));
+        let unknown = client.get_feature(&ctx, point(1, 2)).await.unwrap_err();
+        assert_eq!(
+            unknown,
+            RouteGuideError::FeatureNotFound {
+                message: "no feature at 1, 2".to_owned(),
+                latitude: 1,
+                longitude: 2,
+            }
+        );
     }
 
     #[tokio::test]

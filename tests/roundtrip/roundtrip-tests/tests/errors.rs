@@ -9,16 +9,36 @@ use stress_sdk::proto::stress::v1 as pb;
 use stress_sdk::testing::serve_stress_for_test;
 use stress_sdk::{ApiStream, CallContext, ClientApi, ClientClient, StressApi, StressError};
 
-/// Every variant `modgen.toml` maps, and the built-ins that are not retried.
+/// Every variant `modgen.toml` maps, those the proto declares (fields included) except
+/// the retryable one, and the built-ins that are not retried.
 fn mapped_errors() -> Vec<StressError> {
     vec![
         StressError::NotFound("no item 7".into()),
         StressError::InvalidArgument("name: must not be empty".into()),
         StressError::PermissionDenied("only the owner may do that".into()),
         StressError::Conflict("item 7 exists".into()),
+        StressError::Taken {
+            message: "the name is taken".into(),
+            value: "holder".into(),
+            r#type: "person".into(),
+            r#match: true,
+            r#async: -1,
+            self_: "me".into(),
+        },
         StressError::FailedPrecondition("the store is read-only".into()),
         StressError::Unauthenticated("no token".into()),
         StressError::DeadlineExceeded("gave up on the disk".into()),
+        StressError::OutOfStock {
+            message: "sold out".into(),
+            sku: "A-7 “ü”".into(),
+            available: 0,
+            r#type: -3,
+            self_: true,
+        },
+        StressError::Discontinued("gone for good".into()),
+        StressError::Aborted {
+            message: "renamed reason".into(),
+        },
         StressError::Unimplemented("not yet".into()),
         StressError::Internal("invariant broken".into()),
     ]
@@ -130,6 +150,7 @@ async fn codes_no_variant_owns_arrive_as_other_with_code_and_message() {
         let error = StressError::Other {
             code,
             message: format!("{code:?} happened"),
+            details: Default::default(),
         };
         let (_server, client) = serve_stress_for_test(Arc::new(Failing::new(error.clone()))).await;
 
@@ -148,6 +169,7 @@ async fn other_with_a_code_a_variant_owns_arrives_as_that_variant() {
     let sent = StressError::Other {
         code: tonic::Code::NotFound,
         message: "no item 9".into(),
+        details: Default::default(),
     };
     let (_server, client) = serve_stress_for_test(Arc::new(Failing::new(sent))).await;
 

@@ -1,11 +1,10 @@
-//! ModKit's own directory schema, compiled at test time from the shared corpus, drives
-//! our server: every request below is a `DynamicMessage` built from ModKit's descriptor
-//! and every reply is decoded with it, so no type of ours sits between the bytes.
+// ModKit's own directory schema, compiled at test time from the shared corpus, drives
+// our server: every request below is a `DynamicMessage` built from ModKit's descriptor
+// and every reply is decoded with it, so no type of ours sits between the bytes.
 
 use std::time::Duration;
 
-use modgen_runtime::directory::config::DEFAULT_BIND;
-use modgen_runtime::directory::{AuthMode, DirectoryConfig, serve};
+use modgen_runtime::directory::{AuthMode, DirectoryConfig};
 use prost::Message;
 use prost_reflect::{
     DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MessageDescriptor, ReflectMessage,
@@ -15,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::Status;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::transport::Channel;
+
+use super::BACKEND;
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
 const MODKIT_PROTO: &str = "hyperspot/directory/v1/directory.proto";
@@ -142,13 +143,12 @@ fn string_field(message: &DynamicMessage, name: &str) -> String {
 #[tokio::test]
 async fn a_client_built_from_modkits_proto_registers_heartbeats_resolves_and_lists() {
     let cancel = CancellationToken::new();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Disabled),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
+    let Some(directory) = BACKEND
+        .serve(DirectoryConfig::new(AuthMode::Disabled), &cancel)
+        .await
+    else {
+        return;
+    };
     let channel = tonic::transport::Endpoint::from_shared(directory.endpoint.clone())
         .expect("uri")
         .connect()
@@ -268,7 +268,7 @@ async fn a_client_built_from_modkits_proto_registers_heartbeats_resolves_and_lis
         "ModKit clients learn to register again"
     );
     cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(5), directory.task)
+    tokio::time::timeout(Duration::from_secs(5), directory.running.task)
         .await
         .expect("stops")
         .expect("no panic")

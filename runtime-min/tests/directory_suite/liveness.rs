@@ -1,33 +1,33 @@
-//! Server-authoritative liveness over real gRPC: resolvable at once after register,
-//! kept alive by heartbeats, gone once silent for longer than the TTL.
+// Server-authoritative liveness over real gRPC: resolvable at once after register,
+// kept alive by heartbeats, gone once silent for longer than the TTL.
 
 use std::time::{Duration, Instant};
 
-use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::{
-    AuthMode, DirectoryClient, DirectoryConfig, Registration, RunningDirectory, serve,
+    AuthMode, DirectoryClient, DirectoryConfig, Registration, 
 };
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 
-const HEARTBEAT: Duration = Duration::from_millis(100);
-const TTL: Duration = Duration::from_millis(300);
+use super::BACKEND;
+use crate::directory_support::TestDirectory;
 
-async fn start_directory(cancel: &CancellationToken) -> (RunningDirectory, DirectoryClient) {
-    let config = DirectoryConfig::new(AuthMode::Disabled).with_timing(HEARTBEAT, TTL);
-    let directory = serve(config, DEFAULT_BIND, cancel.clone())
-        .await
-        .expect("directory binds");
+/// The directory on this suite's backend, and a client of it; `None` skips the test.
+async fn start_directory(cancel: &CancellationToken) -> Option<(TestDirectory, DirectoryClient)> {
+    let config = DirectoryConfig::new(AuthMode::Disabled).with_timing(BACKEND.heartbeat(), BACKEND.ttl());
+    let directory = BACKEND.serve(config, cancel).await?;
     let client = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("client connects");
-    (directory, client)
+    Some((directory, client))
 }
 
 #[tokio::test]
 async fn new_instance_is_resolvable_before_its_first_heartbeat() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("calc", "i-1", "1.0")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
 
@@ -43,14 +43,16 @@ async fn new_instance_is_resolvable_before_its_first_heartbeat() {
 #[tokio::test]
 async fn silent_instance_is_evicted_after_its_ttl() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("calc", "i-1", "1.0")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     client.register(&registration).await.expect("registered");
     let registered_at = Instant::now();
 
     assert!(client.resolve("calc.v1.Calc").await.is_ok());
-    tokio::time::sleep(TTL + Duration::from_millis(50)).await;
+    tokio::time::sleep(BACKEND.ttl() + BACKEND.expiry_slack()).await;
 
     let status = client.resolve("calc.v1.Calc").await.expect_err("evicted");
     assert_eq!(status.code(), Code::NotFound);
@@ -59,7 +61,7 @@ async fn silent_instance_is_evicted_after_its_ttl() {
         "{}",
         status.message()
     );
-    assert!(registered_at.elapsed() >= TTL);
+    assert!(registered_at.elapsed() >= BACKEND.ttl());
     let heartbeat = client
         .heartbeat("calc", "i-1")
         .await
@@ -78,13 +80,15 @@ async fn silent_instance_is_evicted_after_its_ttl() {
 #[tokio::test]
 async fn heartbeats_keep_an_instance_resolvable_past_its_ttl() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("calc", "i-1", "1.0")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     client.register(&registration).await.expect("registered");
 
     for _ in 0..8 {
-        tokio::time::sleep(HEARTBEAT).await;
+        tokio::time::sleep(BACKEND.heartbeat()).await;
         client
             .heartbeat("calc", "i-1")
             .await
@@ -98,7 +102,9 @@ async fn heartbeats_keep_an_instance_resolvable_past_its_ttl() {
 #[tokio::test]
 async fn deregistered_instance_is_gone_at_once() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("calc", "i-1", "1.0")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     client.register(&registration).await.expect("registered");
@@ -121,7 +127,9 @@ async fn deregistered_instance_is_gone_at_once() {
 #[tokio::test]
 async fn list_instances_reports_services_version_and_remaining_ttl() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("calc", "i-1", "1.2.3")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001")
         .with_service("calc.v1.Admin", "http://127.0.0.1:4002");
@@ -153,7 +161,7 @@ async fn list_instances_reports_services_version_and_remaining_ttl() {
         ]
     );
     assert!(
-        info.expires_in_ms > 0 && info.expires_in_ms <= 300,
+        info.expires_in_ms > 0 && u128::from(info.expires_in_ms) <= BACKEND.ttl().as_millis(),
         "{}",
         info.expires_in_ms
     );
@@ -163,11 +171,13 @@ async fn list_instances_reports_services_version_and_remaining_ttl() {
 #[tokio::test]
 async fn server_stops_when_its_token_is_cancelled() {
     let cancel = CancellationToken::new();
-    let (directory, _client) = start_directory(&cancel).await;
+    let Some((directory, _client)) = start_directory(&cancel).await else {
+        return;
+    };
 
     cancel.cancel();
 
-    let stopped = tokio::time::timeout(Duration::from_secs(5), directory.task)
+    let stopped = tokio::time::timeout(Duration::from_secs(5), directory.running.task)
         .await
         .expect("stops promptly");
     assert!(stopped.expect("task not panicked").is_ok());

@@ -1,34 +1,33 @@
-//! Resolution and service ownership over real gRPC: rotation across instances of one
-//! module, one module per service name, the reserved `modgen.` prefix.
+// Resolution and service ownership over real gRPC: rotation across instances of one
+// module, one module per service name, the reserved `modgen.` prefix.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
-use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::{
-    AuthMode, DirectoryClient, DirectoryConfig, Registration, Resolver, RunningDirectory, serve,
+    AuthMode, DirectoryClient, DirectoryConfig, Registration, Resolver, 
 };
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 
-const HEARTBEAT: Duration = Duration::from_millis(100);
-const TTL: Duration = Duration::from_millis(300);
+use super::BACKEND;
+use crate::directory_support::TestDirectory;
 
-async fn start_directory(cancel: &CancellationToken) -> (RunningDirectory, DirectoryClient) {
-    let config = DirectoryConfig::new(AuthMode::Disabled).with_timing(HEARTBEAT, TTL);
-    let directory = serve(config, DEFAULT_BIND, cancel.clone())
-        .await
-        .expect("directory binds");
+/// The directory on this suite's backend, and a client of it; `None` skips the test.
+async fn start_directory(cancel: &CancellationToken) -> Option<(TestDirectory, DirectoryClient)> {
+    let config = DirectoryConfig::new(AuthMode::Disabled).with_timing(BACKEND.heartbeat(), BACKEND.ttl());
+    let directory = BACKEND.serve(config, cancel).await?;
     let client = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("client connects");
-    (directory, client)
+    Some((directory, client))
 }
 
 #[tokio::test]
 async fn resolve_alternates_between_two_instances_of_a_module() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     for (id, endpoint) in [
         ("a-1", "http://127.0.0.1:4001"),
         ("a-2", "http://127.0.0.1:4002"),
@@ -57,7 +56,9 @@ async fn resolve_alternates_between_two_instances_of_a_module() {
 #[tokio::test]
 async fn resolve_all_lists_every_live_endpoint_starting_with_the_next_pick() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     for (id, endpoint) in [
         ("a-1", "http://127.0.0.1:4001"),
         ("a-2", "http://127.0.0.1:4002"),
@@ -83,7 +84,9 @@ async fn resolve_all_lists_every_live_endpoint_starting_with_the_next_pick() {
 #[tokio::test]
 async fn second_instance_of_the_owning_module_is_accepted() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let first =
         Registration::new("calc", "a-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let second =
@@ -105,7 +108,9 @@ async fn second_instance_of_the_owning_module_is_accepted() {
 #[tokio::test]
 async fn another_module_cannot_claim_a_served_service_name() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let owner =
         Registration::new("calc", "a-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let intruder = Registration::new("impostor", "b-1", "1")
@@ -145,7 +150,9 @@ async fn another_module_cannot_claim_a_served_service_name() {
 #[tokio::test]
 async fn service_name_is_free_again_once_the_owner_deregisters() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let owner =
         Registration::new("calc", "a-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let successor = Registration::new("calc2", "b-1", "1")
@@ -165,14 +172,16 @@ async fn service_name_is_free_again_once_the_owner_deregisters() {
 #[tokio::test]
 async fn service_name_is_free_again_once_the_owner_is_evicted() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let owner =
         Registration::new("calc", "a-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let successor = Registration::new("calc2", "b-1", "1")
         .with_service("calc.v1.Calc", "http://127.0.0.1:5001");
     client.register(&owner).await.expect("owner registered");
 
-    tokio::time::sleep(TTL + Duration::from_millis(50)).await;
+    tokio::time::sleep(BACKEND.ttl() + BACKEND.expiry_slack()).await;
 
     client
         .register(&successor)
@@ -184,7 +193,9 @@ async fn service_name_is_free_again_once_the_owner_is_evicted() {
 #[tokio::test]
 async fn reserved_prefix_is_permission_denied() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let registration = Registration::new("sneaky", "s-1", "1")
         .with_service("modgen.directory.Admin", "http://127.0.0.1:4001");
 
@@ -205,7 +216,9 @@ async fn reserved_prefix_is_permission_denied() {
 #[tokio::test]
 async fn registering_the_same_instance_again_replaces_its_entry() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let before =
         Registration::new("calc", "a-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let after =
@@ -231,7 +244,9 @@ async fn registering_the_same_instance_again_replaces_its_entry() {
 #[tokio::test]
 async fn an_instance_id_held_by_another_module_is_refused() {
     let cancel = CancellationToken::new();
-    let (_directory, client) = start_directory(&cancel).await;
+    let Some((_directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
     let holder = Registration::new("calc", "shared-id", "1")
         .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
     let other = Registration::new("other", "shared-id", "1")

@@ -1,5 +1,5 @@
-//! Writes to the directory need the run's token unless auth is switched off explicitly;
-//! reads never do.
+// Writes to the directory need the run's token unless auth is switched off explicitly;
+// reads never do.
 
 use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::proto::directory_service_client::DirectoryServiceClient;
@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::metadata::MetadataValue;
 
+use super::BACKEND;
+
 fn registration() -> Registration {
     Registration::new("calc", "i-1", "1").with_service("calc.v1.Calc", "http://127.0.0.1:4001")
 }
@@ -19,13 +21,9 @@ fn registration() -> Registration {
 async fn writes_without_a_token_are_unauthenticated() {
     let cancel = CancellationToken::new();
     let token = random_token();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Token(token.clone())),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
+    let Some(directory) = BACKEND.serve(DirectoryConfig::new(AuthMode::Token(token.clone())), &cancel).await else {
+        return;
+    };
     let anonymous = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("connects");
@@ -65,13 +63,9 @@ async fn writes_without_a_token_are_unauthenticated() {
 #[tokio::test]
 async fn writes_with_a_wrong_token_are_unauthenticated() {
     let cancel = CancellationToken::new();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Token(random_token())),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
+    let Some(directory) = BACKEND.serve(DirectoryConfig::new(AuthMode::Token(random_token())), &cancel).await else {
+        return;
+    };
     let client = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("connects")
@@ -90,14 +84,10 @@ async fn writes_with_a_wrong_token_are_unauthenticated() {
 async fn bearer_authorization_is_accepted_as_the_token() {
     let cancel = CancellationToken::new();
     let token = random_token();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Token(token.clone())),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
-    let mut raw = DirectoryServiceClient::connect(directory.endpoint)
+    let Some(directory) = BACKEND.serve(DirectoryConfig::new(AuthMode::Token(token.clone())), &cancel).await else {
+        return;
+    };
+    let mut raw = DirectoryServiceClient::connect(directory.endpoint.clone())
         .await
         .expect("connects");
     let mut request = tonic::Request::new(RegisterInstanceRequest {
@@ -122,13 +112,9 @@ async fn bearer_authorization_is_accepted_as_the_token() {
 async fn reads_need_no_token_when_auth_is_on() {
     let cancel = CancellationToken::new();
     let token = random_token();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Token(token.clone())),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
+    let Some(directory) = BACKEND.serve(DirectoryConfig::new(AuthMode::Token(token.clone())), &cancel).await else {
+        return;
+    };
     let anonymous = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("connects");
@@ -154,13 +140,9 @@ async fn reads_need_no_token_when_auth_is_on() {
 #[tokio::test]
 async fn disabled_auth_accepts_tokenless_modkit_style_registration() {
     let cancel = CancellationToken::new();
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Disabled),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
+    let Some(directory) = BACKEND.serve(DirectoryConfig::new(AuthMode::Disabled), &cancel).await else {
+        return;
+    };
     let client = DirectoryClient::connect(&directory.endpoint)
         .await
         .expect("connects");

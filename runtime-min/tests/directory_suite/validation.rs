@@ -1,17 +1,18 @@
-//! Each malformed input is refused with its gRPC code and a message that starts with
-//! the wire path of the offending field. Requests are built from the raw proto types so
-//! that nothing on the client side cleans them up first.
+// Each malformed input is refused with its gRPC code and a message that starts with
+// the wire path of the offending field. Requests are built from the raw proto types so
+// that nothing on the client side cleans them up first.
 
-use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::proto::directory_service_client::DirectoryServiceClient;
 use modgen_runtime::directory::proto::{
     DeregisterInstanceRequest, GrpcServiceEndpoint, HeartbeatRequest, ListInstancesRequest,
     RegisterInstanceRequest, ResolveGrpcServiceRequest,
 };
-use modgen_runtime::directory::{AuthMode, DirectoryConfig, serve};
+use modgen_runtime::directory::{AuthMode, DirectoryConfig};
 use tokio_util::sync::CancellationToken;
 use tonic::Code;
 use tonic::transport::Channel;
+
+use super::BACKEND;
 
 fn valid_request() -> RegisterInstanceRequest {
     RegisterInstanceRequest {
@@ -29,23 +30,28 @@ fn endpoint(uri: &str) -> impl Fn(&mut RegisterInstanceRequest) + '_ {
     move |request| request.grpc_services[0].endpoint_uri = uri.into()
 }
 
-async fn start(cancel: &CancellationToken) -> DirectoryServiceClient<Channel> {
-    let directory = serve(
-        DirectoryConfig::new(AuthMode::Disabled),
-        DEFAULT_BIND,
-        cancel.clone(),
-    )
-    .await
-    .expect("directory binds");
-    DirectoryServiceClient::connect(directory.endpoint)
+/// A client of a directory on this suite's backend; `None` skips the test. The served
+/// directory (and its etcd) lives until the test's runtime ends.
+async fn start(cancel: &CancellationToken) -> Option<DirectoryServiceClient<Channel>> {
+    let directory = BACKEND
+        .serve(DirectoryConfig::new(AuthMode::Disabled), cancel)
+        .await?;
+    let client = DirectoryServiceClient::connect(directory.endpoint.clone())
         .await
-        .expect("client connects")
+        .expect("client connects");
+    tokio::spawn(async move {
+        let _held_until_the_runtime_ends = directory;
+        std::future::pending::<()>().await;
+    });
+    Some(client)
 }
 
 #[tokio::test]
 async fn each_malformed_registration_names_its_field_with_the_right_code() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
     type Edit = Box<dyn Fn(&mut RegisterInstanceRequest)>;
     let cases: Vec<(&str, Edit, Code, &str)> = vec![
         (
@@ -296,7 +302,9 @@ async fn each_malformed_registration_names_its_field_with_the_right_code() {
 #[tokio::test]
 async fn heartbeat_of_unknown_instance_is_not_found() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
 
     let status = client
         .heartbeat(HeartbeatRequest {
@@ -318,7 +326,9 @@ async fn heartbeat_of_unknown_instance_is_not_found() {
 #[tokio::test]
 async fn heartbeat_under_another_module_name_is_not_found() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
     client
         .register_instance(valid_request())
         .await
@@ -339,7 +349,9 @@ async fn heartbeat_under_another_module_name_is_not_found() {
 #[tokio::test]
 async fn deregister_of_unknown_instance_is_not_found() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
 
     let status = client
         .deregister_instance(DeregisterInstanceRequest {
@@ -356,7 +368,9 @@ async fn deregister_of_unknown_instance_is_not_found() {
 #[tokio::test]
 async fn malformed_ids_on_heartbeat_and_deregister_are_invalid_argument_not_internal() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
 
     let heartbeat = client
         .heartbeat(HeartbeatRequest {
@@ -395,7 +409,9 @@ async fn malformed_ids_on_heartbeat_and_deregister_are_invalid_argument_not_inte
 #[tokio::test]
 async fn resolve_and_list_name_their_bad_fields() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
 
     let empty_service = client
         .resolve_grpc_service(ResolveGrpcServiceRequest {
@@ -454,7 +470,9 @@ async fn resolve_and_list_name_their_bad_fields() {
 #[tokio::test]
 async fn modkit_shaped_registrations_are_accepted() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
     let cases = [
         (
             "calculator",
@@ -511,7 +529,9 @@ async fn modkit_shaped_registrations_are_accepted() {
 #[tokio::test]
 async fn list_with_an_empty_module_name_lists_every_module() {
     let cancel = CancellationToken::new();
-    let mut client = start(&cancel).await;
+    let Some(mut client) = start(&cancel).await else {
+        return;
+    };
     for (module, id, service) in [("b-mod", "i-2", "b.v1.Echo"), ("a-mod", "i-1", "a.v1.Echo")] {
         client
             .register_instance(RegisterInstanceRequest {

@@ -1,0 +1,647 @@
+//! Generated layers against hand-written tonic, side by side, on RouteGuide over loopback.
+//!
+//! Two servers for the same proto: the generated adapter (`routeguide_sdk::server`)
+//! serving an implementation of `RouteGuideApi`, and a hand-written implementation of
+//! tonic's `RouteGuide` server trait; both do the same work. Two clients: the generated
+//! `RouteGuideClient` (default options: call timeout, retry policy) and a hand-written
+//! client written the way tonic's generated clients work (`Grpc` + prost codec +
+//! `GrpcMethod`). Every client × server pair runs in every round: unary calls and bidi
+//! round trips interleaved call by call (the pair order rotating), streaming calls pair by
+//! pair in a rotating order, so that drift in machine load hits all four alike. Ratios are
+//! against hand-written × hand-written, over all rounds and over each half of the rounds
+//! (how far a rerun may move them).
+//!
+//! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N] [--no-call-timeout]`
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use modgen_runtime::client::ServiceChannels;
+use modgen_runtime::testing::{LoopbackServer, serve_loopback};
+use routeguide_sdk::proto::routeguide::route_guide_server::{RouteGuide, RouteGuideServer};
+use routeguide_sdk::proto::routeguide::{Feature, Point, Rectangle, RouteNote, RouteSummary};
+use routeguide_sdk::{ApiStream, CallContext, RouteGuideApi, RouteGuideClient, RouteGuideError};
+use tokio::sync::mpsc;
+use tonic::client::Grpc;
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::service::Routes;
+use tonic::transport::Channel;
+use tonic::{GrpcMethod, Status};
+use tonic_prost::ProstCodec;
+
+/// Unary calls per pair per round.
+const UNARY_CALLS: usize = 400;
+/// Messages in one streaming call.
+const STREAM_MESSAGES: usize = 100_000;
+/// Round trips in one ping-pong call.
+const PING_PONGS: usize = 300;
+
+#[tokio::main]
+async fn main() {
+    let rounds = rounds_from_args();
+    let generated_server = serve_loopback(routeguide_sdk::server::routes(Arc::new(Work)))
+        .await
+        .expect("serve the generated adapter");
+    let hand_server = serve_loopback(Routes::new(RouteGuideServer::new(Work)))
+        .await
+        .expect("serve the hand-written server");
+    let pairs = pairs(&hand_server, &generated_server).await;
+    let clients: Vec<&Client> = pairs.iter().map(|(_, client)| client).collect();
+
+    // Round 0 warms connections, allocator and caches; it is not kept.
+    let mut kept: Vec<[Round; PAIRS]> = Vec::new();
+    for round in 0..=rounds {
+        let figures = measure_round(&clients, round).await;
+        if round > 0 {
+            kept.push(figures);
+        }
+    }
+    report(rounds, &pairs, &kept);
+}
+
+/// Client × server, hand-written × hand-written first: the baseline of every ratio. Each
+/// pair has a connection of its own, so no pair warms another's.
+async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'static str, Client)> {
+    vec![
+        (
+            "hand client × hand server",
+            Client::Hand(HandClient::new(connect(hand).await)),
+        ),
+        (
+            "generated client × hand server",
+            Client::Generated(generated_client(connect(hand).await), CallContext::new()),
+        ),
+        (
+            "hand client × generated server",
+            Client::Hand(HandClient::new(connect(generated).await)),
+        ),
+        (
+            "generated client × generated server",
+            Client::Generated(
+                generated_client(connect(generated).await),
+                CallContext::new(),
+            ),
+        ),
+    ]
+}
+
+/// The generated client with default options, or with no call timeout under
+/// `--no-call-timeout` (then no per-call timer and no `grpc-timeout` header: the
+/// experiment that tells what the default 30 s timeout costs per call).
+fn generated_client(channel: Channel) -> RouteGuideClient {
+    let mut options = modgen_runtime::client::ClientOptions::default();
+    if std::env::args().any(|arg| arg == "--no-call-timeout") {
+        options.call_timeout = None;
+    }
+    RouteGuideClient::new(ServiceChannels::from_channel(
+        routeguide_sdk::SERVICE_NAME,
+        channel,
+        options,
+    ))
+}
+
+/// A new connection to `server`, configured as the generated clients' endpoints are.
+async fn connect(server: &LoopbackServer) -> Channel {
+    let options = modgen_runtime::client::ClientOptions::default();
+    modgen_runtime::client::endpoint(&server.endpoint, &options)
+        .expect("loopback endpoint")
+        .connect()
+        .await
+        .expect("connect over loopback")
+}
+
+const PAIRS: usize = 4;
+
+/// One pair's samples in one round.
+#[derive(Default)]
+struct Round {
+    unary: Vec<Duration>,
+    bidi: Vec<Duration>,
+    server_stream_msgs_per_s: f64,
+    client_stream_msgs_per_s: f64,
+}
+
+/// Latencies are interleaved call by call (pair order rotating), so all four pairs see the
+/// same machine load; streaming calls, which are long, pair by pair in a rotating order.
+async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
+    let mut figures: [Round; PAIRS] = Default::default();
+    // Every one of the 24 orders of the four pairs in turn, so that no pair always
+    // follows the same other pair.
+    let order = |step: usize| order_of(round * 5 + step);
+    for call in 0..UNARY_CALLS {
+        for pair in order(call) {
+            let point = Point {
+                latitude: call as i32,
+                longitude: 7,
+            };
+            let started = Instant::now();
+            let feature = clients[pair].get_feature(point).await;
+            figures[pair].unary.push(started.elapsed());
+            assert_eq!(feature.location, Some(point), "the server echoes the point");
+        }
+    }
+    for pair in order(0) {
+        let started = Instant::now();
+        let received = clients[pair].list_features(STREAM_MESSAGES).await;
+        figures[pair].server_stream_msgs_per_s = per_second(received, started.elapsed());
+        assert_eq!(received, STREAM_MESSAGES);
+    }
+    for pair in order(1) {
+        let started = Instant::now();
+        let counted = clients[pair].record_route(STREAM_MESSAGES).await;
+        figures[pair].client_stream_msgs_per_s = per_second(counted, started.elapsed());
+        assert_eq!(counted, STREAM_MESSAGES);
+    }
+    let mut chats = Vec::with_capacity(PAIRS);
+    for client in clients {
+        chats.push(client.open_chat().await);
+    }
+    for trip in 0..PING_PONGS {
+        for pair in order(trip) {
+            let took = chats[pair].round_trip(trip).await;
+            figures[pair].bidi.push(took);
+        }
+    }
+    for chat in chats {
+        chat.close().await;
+    }
+    figures
+}
+
+/// Permutation number `index` (mod 24) of the pairs, by the factorial number system.
+fn order_of(index: usize) -> Vec<usize> {
+    let mut left: Vec<usize> = (0..PAIRS).collect();
+    let mut code = index % 24;
+    let mut order = Vec::with_capacity(PAIRS);
+    for radix in (1..=PAIRS).rev() {
+        let factorial: usize = (1..radix).product();
+        order.push(left.remove(code / factorial));
+        code %= factorial;
+    }
+    order
+}
+
+fn per_second(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+// ---------------------------------------------------------------------------------------
+// The work both servers do: echo the point, stream `lo.latitude` features, count the
+// points, echo every note.
+
+#[derive(Clone, Copy)]
+struct Work;
+
+fn feature(point: Point) -> Feature {
+    Feature {
+        name: String::new(),
+        location: Some(point),
+    }
+}
+
+fn features(rectangle: &Rectangle) -> impl Iterator<Item = Feature> + Send + 'static {
+    let count = rectangle.lo.map_or(0, |lo| lo.latitude);
+    (0..count).map(|i| {
+        feature(Point {
+            latitude: i,
+            longitude: i,
+        })
+    })
+}
+
+#[async_trait::async_trait]
+impl RouteGuideApi for Work {
+    async fn get_feature(
+        &self,
+        _ctx: &CallContext,
+        point: Point,
+    ) -> Result<Feature, RouteGuideError> {
+        Ok(feature(point))
+    }
+
+    async fn list_features(
+        &self,
+        _ctx: &CallContext,
+        rectangle: Rectangle,
+    ) -> Result<ApiStream<Feature>, RouteGuideError> {
+        Ok(Box::pin(futures_util::stream::iter(
+            features(&rectangle).map(Ok),
+        )))
+    }
+
+    async fn record_route(
+        &self,
+        _ctx: &CallContext,
+        mut points: ApiStream<Point>,
+    ) -> Result<RouteSummary, RouteGuideError> {
+        let mut point_count = 0;
+        while let Some(point) = points.next().await {
+            point?;
+            point_count += 1;
+        }
+        Ok(RouteSummary {
+            point_count,
+            ..RouteSummary::default()
+        })
+    }
+
+    async fn route_chat(
+        &self,
+        _ctx: &CallContext,
+        notes: ApiStream<RouteNote>,
+    ) -> Result<ApiStream<RouteNote>, RouteGuideError> {
+        Ok(notes)
+    }
+}
+
+type StatusStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+#[tonic::async_trait]
+impl RouteGuide for Work {
+    async fn get_feature(
+        &self,
+        request: tonic::Request<Point>,
+    ) -> Result<tonic::Response<Feature>, Status> {
+        Ok(tonic::Response::new(feature(request.into_inner())))
+    }
+
+    type ListFeaturesStream = StatusStream<Feature>;
+
+    async fn list_features(
+        &self,
+        request: tonic::Request<Rectangle>,
+    ) -> Result<tonic::Response<Self::ListFeaturesStream>, Status> {
+        let features = features(request.get_ref()).map(Ok);
+        Ok(tonic::Response::new(Box::pin(futures_util::stream::iter(
+            features,
+        ))))
+    }
+
+    async fn record_route(
+        &self,
+        request: tonic::Request<tonic::Streaming<Point>>,
+    ) -> Result<tonic::Response<RouteSummary>, Status> {
+        let mut points = request.into_inner();
+        let mut point_count = 0;
+        while let Some(point) = points.next().await {
+            point?;
+            point_count += 1;
+        }
+        Ok(tonic::Response::new(RouteSummary {
+            point_count,
+            ..RouteSummary::default()
+        }))
+    }
+
+    type RouteChatStream = StatusStream<RouteNote>;
+
+    async fn route_chat(
+        &self,
+        request: tonic::Request<tonic::Streaming<RouteNote>>,
+    ) -> Result<tonic::Response<Self::RouteChatStream>, Status> {
+        Ok(tonic::Response::new(Box::pin(request.into_inner())))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The two clients, driven the same way: the same request sources, every answer checked.
+
+/// The generated client is called with one context per pair, as a handler passes its own
+/// context on: making a fresh request id is the caller's cost, not the client's.
+enum Client {
+    Hand(HandClient),
+    Generated(RouteGuideClient, CallContext),
+}
+
+fn points(count: usize) -> impl Iterator<Item = Point> + Send + 'static {
+    (0..count as i32).map(|i| Point {
+        latitude: i,
+        longitude: i,
+    })
+}
+
+/// A request stream fed one note at a time, for ping-pong.
+fn fed(notes: mpsc::Receiver<RouteNote>) -> impl Stream<Item = RouteNote> + Send + 'static {
+    futures_util::stream::unfold(notes, |mut notes| async move {
+        notes.recv().await.map(|note| (note, notes))
+    })
+}
+
+impl Client {
+    async fn get_feature(&self, point: Point) -> Feature {
+        match self {
+            Client::Hand(hand) => hand.get_feature(point).await,
+            Client::Generated(generated, ctx) => generated
+                .get_feature(ctx, point)
+                .await
+                .expect("get_feature"),
+        }
+    }
+
+    /// How many features came back for a request of `count`.
+    async fn list_features(&self, count: usize) -> usize {
+        let rectangle = Rectangle {
+            lo: Some(Point {
+                latitude: count as i32,
+                longitude: 0,
+            }),
+            hi: None,
+        };
+        match self {
+            Client::Hand(hand) => count_ok(hand.list_features(rectangle).await).await,
+            Client::Generated(generated, ctx) => {
+                let features = generated
+                    .list_features(ctx, rectangle)
+                    .await
+                    .expect("list_features");
+                count_ok(features).await
+            }
+        }
+    }
+
+    async fn record_route(&self, count: usize) -> usize {
+        let summary = match self {
+            Client::Hand(hand) => {
+                hand.record_route(futures_util::stream::iter(points(count)))
+                    .await
+            }
+            Client::Generated(generated, ctx) => {
+                let points = Box::pin(futures_util::stream::iter(points(count).map(Ok)));
+                generated
+                    .record_route(ctx, points)
+                    .await
+                    .expect("record_route")
+            }
+        };
+        summary.point_count as usize
+    }
+
+    /// A bidi call kept open for ping-pong.
+    async fn open_chat(&self) -> Chat {
+        let (send, receive) = mpsc::channel(1);
+        let replies: Pin<Box<dyn Stream<Item = RouteNote> + Send>> = match self {
+            Client::Hand(hand) => Box::pin(
+                hand.route_chat(fed(receive))
+                    .await
+                    .map(|note| note.expect("note")),
+            ),
+            Client::Generated(generated, ctx) => {
+                let notes = Box::pin(fed(receive).map(Ok));
+                let replies = generated.route_chat(ctx, notes).await.expect("route_chat");
+                Box::pin(replies.map(|note| note.expect("note")))
+            }
+        };
+        Chat { send, replies }
+    }
+}
+
+struct Chat {
+    send: mpsc::Sender<RouteNote>,
+    replies: Pin<Box<dyn Stream<Item = RouteNote> + Send>>,
+}
+
+impl Chat {
+    /// The time from sending note `trip` to its echo.
+    async fn round_trip(&mut self, trip: usize) -> Duration {
+        let note = RouteNote {
+            location: None,
+            message: trip.to_string(),
+        };
+        let started = Instant::now();
+        self.send
+            .send(note.clone())
+            .await
+            .expect("the call is open");
+        let reply = self.replies.next().await.expect("a reply per note");
+        let took = started.elapsed();
+        assert_eq!(reply, note);
+        took
+    }
+
+    async fn close(mut self) {
+        drop(self.send);
+        assert!(
+            self.replies.next().await.is_none(),
+            "the call ends with the requests"
+        );
+    }
+}
+
+async fn count_ok<E: std::fmt::Debug>(stream: impl Stream<Item = Result<Feature, E>>) -> usize {
+    let mut stream = std::pin::pin!(stream);
+    let mut count = 0;
+    while let Some(item) = stream.next().await {
+        item.expect("a feature");
+        count += 1;
+    }
+    count
+}
+
+/// A client written the way tonic's generated clients work, without modgen.
+struct HandClient {
+    grpc: Grpc<Channel>,
+}
+
+const SERVICE: &str = "routeguide.RouteGuide";
+
+impl HandClient {
+    fn new(channel: Channel) -> Self {
+        Self {
+            grpc: Grpc::new(channel),
+        }
+    }
+
+    /// A ready `Grpc` and a request tagged with its method, as tonic's client does.
+    async fn ready<T>(
+        &self,
+        message: T,
+        method: &'static str,
+    ) -> (Grpc<Channel>, tonic::Request<T>) {
+        let mut grpc = self.grpc.clone();
+        grpc.ready().await.expect("channel ready");
+        let mut request = tonic::Request::new(message);
+        request
+            .extensions_mut()
+            .insert(GrpcMethod::new(SERVICE, method));
+        (grpc, request)
+    }
+
+    async fn get_feature(&self, point: Point) -> Feature {
+        let (mut grpc, request) = self.ready(point, "GetFeature").await;
+        let path = PathAndQuery::from_static("/routeguide.RouteGuide/GetFeature");
+        grpc.unary(request, path, ProstCodec::default())
+            .await
+            .expect("get_feature")
+            .into_inner()
+    }
+
+    async fn list_features(&self, rectangle: Rectangle) -> tonic::Streaming<Feature> {
+        let (mut grpc, request) = self.ready(rectangle, "ListFeatures").await;
+        let path = PathAndQuery::from_static("/routeguide.RouteGuide/ListFeatures");
+        grpc.server_streaming(request, path, ProstCodec::default())
+            .await
+            .expect("list_features")
+            .into_inner()
+    }
+
+    async fn record_route(
+        &self,
+        points: impl Stream<Item = Point> + Send + 'static,
+    ) -> RouteSummary {
+        let (mut grpc, request) = self.ready(points, "RecordRoute").await;
+        let path = PathAndQuery::from_static("/routeguide.RouteGuide/RecordRoute");
+        grpc.client_streaming(request, path, ProstCodec::default())
+            .await
+            .expect("record_route")
+            .into_inner()
+    }
+
+    async fn route_chat(
+        &self,
+        notes: impl Stream<Item = RouteNote> + Send + 'static,
+    ) -> tonic::Streaming<RouteNote> {
+        let (mut grpc, request) = self.ready(notes, "RouteChat").await;
+        let path = PathAndQuery::from_static("/routeguide.RouteGuide/RouteChat");
+        grpc.streaming(request, path, ProstCodec::default())
+            .await
+            .expect("route_chat")
+            .into_inner()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reporting.
+
+fn report(rounds: usize, pairs: &[(&'static str, Client)], kept: &[[Round; PAIRS]]) {
+    println!(
+        "RouteGuide over loopback, release; {rounds} rounds, each pair per round: \
+         {UNARY_CALLS} unary calls and {PING_PONGS} bidi round trips (interleaved call by call), \
+         one {STREAM_MESSAGES}-message call each way"
+    );
+    let (first, second) = kept.split_at(kept.len() / 2);
+    let all = Summary::of(kept);
+    let halves = [Summary::of(first), Summary::of(second)];
+    let base = &all[0];
+    println!();
+    println!(
+        "hand client × hand server: unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; \
+         server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs",
+        base.unary_p50 * 1e6,
+        base.unary_p99 * 1e6,
+        base.unary_calls_per_s,
+        base.server_stream,
+        base.client_stream,
+        base.bidi_p50 * 1e6,
+    );
+    println!();
+    println!(
+        "Ratios against hand × hand over all rounds (first half / second half of the rounds). \
+         Latency: > 1 is slower. Throughput: < 1 is slower."
+    );
+    println!(
+        "| pair | unary p50 | unary p99 | unary calls/s | server stream msg/s | client stream msg/s | bidi p50 |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (index, (name, _)) in pairs.iter().enumerate().skip(1) {
+        let cells: Vec<String> = (0..METRICS)
+            .map(|metric| {
+                let ratio = |summary: &[Summary; PAIRS]| {
+                    summary[index].metric(metric) / summary[0].metric(metric)
+                };
+                format!(
+                    "{:.3} ({:.3} / {:.3})",
+                    ratio(&all),
+                    ratio(&halves[0]),
+                    ratio(&halves[1])
+                )
+            })
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+const METRICS: usize = 6;
+
+/// One pair's figures over some rounds: latencies pooled, throughputs as the median round.
+struct Summary {
+    unary_p50: f64,
+    unary_p99: f64,
+    unary_calls_per_s: f64,
+    server_stream: f64,
+    client_stream: f64,
+    bidi_p50: f64,
+}
+
+impl Summary {
+    fn of(rounds: &[[Round; PAIRS]]) -> [Summary; PAIRS] {
+        std::array::from_fn(|pair| {
+            let pooled = |pick: fn(&Round) -> &Vec<Duration>| {
+                let mut all: Vec<Duration> = rounds
+                    .iter()
+                    .flat_map(|r| pick(&r[pair]).iter().copied())
+                    .collect();
+                all.sort_unstable();
+                all
+            };
+            let unary = pooled(|r| &r.unary);
+            let bidi = pooled(|r| &r.bidi);
+            let total: Duration = unary.iter().sum();
+            Summary {
+                unary_p50: percentile(&unary, 0.50).as_secs_f64(),
+                unary_p99: percentile(&unary, 0.99).as_secs_f64(),
+                unary_calls_per_s: per_second(unary.len(), total),
+                server_stream: median(
+                    rounds
+                        .iter()
+                        .map(|r| r[pair].server_stream_msgs_per_s)
+                        .collect(),
+                ),
+                client_stream: median(
+                    rounds
+                        .iter()
+                        .map(|r| r[pair].client_stream_msgs_per_s)
+                        .collect(),
+                ),
+                bidi_p50: percentile(&bidi, 0.50).as_secs_f64(),
+            }
+        })
+    }
+
+    fn metric(&self, index: usize) -> f64 {
+        [
+            self.unary_p50,
+            self.unary_p99,
+            self.unary_calls_per_s,
+            self.server_stream,
+            self.client_stream,
+            self.bidi_p50,
+        ][index]
+    }
+}
+
+fn rounds_from_args() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|arg| arg == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse().expect("--rounds takes a number"))
+        .unwrap_or(100)
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index]
+}
+
+fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let at = |q: f64| values[((values.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.25), at(0.5), at(0.75))
+}
+
+fn median(values: Vec<f64>) -> f64 {
+    quartiles(values).1
+}

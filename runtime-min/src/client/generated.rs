@@ -1,0 +1,219 @@
+//! The calls a generated SDK client makes: one function per kind of RPC, generic over the
+//! SDK's error type `E` (anything `From<tonic::Status>`), so that the generated
+//! `client.rs` holds only what differs per service: its struct, its constructors and one
+//! line per method naming the [`Rpc`].
+//!
+//! Each function does what tonic's own generated client does per call (wait for the
+//! channel to be ready, attach [`tonic::GrpcMethod`], encode with prost) inside
+//! [`call_unary`] / [`call_once`] (context metadata, deadline, retry). None of them boxes
+//! a future: the only box per call is the one `async_trait` puts around the API method.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures_core::Stream;
+use futures_util::StreamExt;
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::transport::Channel;
+use tonic::{GrpcMethod, Status};
+use tonic_prost::ProstCodec;
+
+use super::{ServiceChannels, call_once, call_unary};
+use crate::context::CallContext;
+
+/// A boxed stream of results: an SDK's `ApiStream<T>` is this with its own error type.
+pub type ResultStream<T, E> = Pin<Box<dyn Stream<Item = Result<T, E>> + Send + 'static>>;
+
+/// The names of one RPC, fixed when the SDK is generated: nothing about them is computed
+/// or allocated per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rpc {
+    service: &'static str,
+    method: &'static str,
+    path: &'static str,
+}
+
+impl Rpc {
+    /// `service` is the full proto name (`routeguide.RouteGuide`), `method` the proto
+    /// method name (`GetFeature`) and `path` the HTTP/2 path (`/routeguide.RouteGuide/GetFeature`).
+    pub const fn new(service: &'static str, method: &'static str, path: &'static str) -> Self {
+        Self {
+            service,
+            method,
+            path,
+        }
+    }
+
+    pub fn path(&self) -> &'static str {
+        self.path
+    }
+
+    /// Tags `request` the way tonic's generated clients do, for interceptors and layers
+    /// that look at which method is called.
+    fn tag<T>(&self, request: &mut tonic::Request<T>) {
+        request
+            .extensions_mut()
+            .insert(GrpcMethod::new(self.service, self.method));
+    }
+}
+
+/// A unary call: retried on `UNAVAILABLE` per the channels' retry policy (see
+/// [`call_unary`]).
+pub async fn unary<Req, Resp, E>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    rpc: Rpc,
+    request: Req,
+) -> Result<Resp, E>
+where
+    Req: prost::Message + Clone + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+    E: From<Status>,
+{
+    call_unary(channels, ctx, request, |channel, mut request| async move {
+        rpc.tag(&mut request);
+        let codec = ProstCodec::default();
+        ready(channel).await?.unary(request, path(rpc), codec).await
+    })
+    .await
+    .map_err(E::from)
+}
+
+/// A server-streaming call: one try; the responses' errors become `E`.
+pub async fn server_streaming<Req, Resp, E>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    rpc: Rpc,
+    request: Req,
+) -> Result<ResultStream<Resp, E>, E>
+where
+    Req: prost::Message + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+    E: From<Status> + Send + 'static,
+{
+    let responses = call_once(channels, ctx, request, |channel, mut request| async move {
+        rpc.tag(&mut request);
+        let codec = ProstCodec::default();
+        let mut grpc = ready(channel).await?;
+        grpc.server_streaming(request, path(rpc), codec).await
+    })
+    .await?;
+    Ok(from_wire(responses))
+}
+
+/// A client-streaming call: one try. A request stream that ends with an error ends the
+/// call with that error (gRPC cannot send an error from client to server).
+pub async fn client_streaming<Req, Resp, E>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    rpc: Rpc,
+    requests: ResultStream<Req, E>,
+) -> Result<Resp, E>
+where
+    Req: prost::Message + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+    E: From<Status> + Send + 'static,
+{
+    let (messages, failure) = outbound(requests);
+    let response = call_once(channels, ctx, messages, |channel, mut request| async move {
+        rpc.tag(&mut request);
+        let codec = ProstCodec::default();
+        let mut grpc = ready(channel).await?;
+        grpc.client_streaming(request, path(rpc), codec).await
+    })
+    .await;
+    match failure.take() {
+        Some(error) => Err(error),
+        None => response.map_err(E::from),
+    }
+}
+
+/// A bidirectional call: one try. The request stream's error, if any, follows the last
+/// response.
+pub async fn bidi<Req, Resp, E>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    rpc: Rpc,
+    requests: ResultStream<Req, E>,
+) -> Result<ResultStream<Resp, E>, E>
+where
+    Req: prost::Message + Send + Sync + 'static,
+    Resp: prost::Message + Default + Send + Sync + 'static,
+    E: From<Status> + Send + 'static,
+{
+    let (messages, failure) = outbound(requests);
+    let responses = call_once(channels, ctx, messages, |channel, mut request| async move {
+        rpc.tag(&mut request);
+        let codec = ProstCodec::default();
+        ready(channel)
+            .await?
+            .streaming(request, path(rpc), codec)
+            .await
+    })
+    .await?;
+    Ok(then_failure(from_wire(responses), failure))
+}
+
+/// Parses the static path; `from_static` neither allocates nor copies.
+fn path(rpc: Rpc) -> PathAndQuery {
+    PathAndQuery::from_static(rpc.path)
+}
+
+/// A `Grpc` over `channel`, once the channel can take a request.
+async fn ready(channel: Channel) -> Result<tonic::client::Grpc<Channel>, Status> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(format!("service was not ready: {e}")))?;
+    Ok(grpc)
+}
+
+fn from_wire<T, E>(responses: tonic::Streaming<T>) -> ResultStream<T, E>
+where
+    T: Send + 'static,
+    E: From<Status> + Send + 'static,
+{
+    Box::pin(responses.map(|item| item.map_err(E::from)))
+}
+
+/// The first error of a request stream, kept for the caller once the stream has ended.
+struct Failure<E>(Arc<Mutex<Option<E>>>);
+
+impl<E> Failure<E> {
+    fn take(&self) -> Option<E> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+}
+
+/// The messages of `requests` up to its first error, which the returned `Failure` keeps.
+fn outbound<T, E>(
+    requests: ResultStream<T, E>,
+) -> (impl Stream<Item = T> + Send + 'static, Failure<E>)
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let failure = Failure(slot.clone());
+    let messages = requests.scan((), move |_, item| {
+        std::future::ready(match item {
+            Ok(message) => Some(message),
+            Err(error) => {
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                None
+            }
+        })
+    });
+    (messages, failure)
+}
+
+/// `responses`, then the request stream's error if it ended with one.
+fn then_failure<T, E>(responses: ResultStream<T, E>, failure: Failure<E>) -> ResultStream<T, E>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+{
+    let tail = futures_util::stream::once(async move { failure.take() })
+        .filter_map(|error| std::future::ready(error.map(Err)));
+    Box::pin(responses.chain(tail))
+}

@@ -1,0 +1,122 @@
+//! The host as the issuer of caller identities: one Ed25519 key per run (or the key file
+//! the YAML names), a credential file per module written before each start and renewed
+//! before it expires, and the variables that tell each module whom to trust and who may
+//! call it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use modgen_contract::env;
+use tokio_util::sync::CancellationToken;
+
+use super::config::{IdentitySettings, ModuleEntry};
+use crate::identity::{Issuer, run_dir};
+
+/// What the host needs to issue credentials during one run.
+#[derive(Debug)]
+pub struct HostIdentity {
+    issuer: Issuer,
+    ttl: Duration,
+    run_dir: PathBuf,
+    /// The value of `MODGEN_IDENTITY_TRUSTED_KEYS`: this host's key, then the YAML's.
+    trusted_keys: String,
+}
+
+impl HostIdentity {
+    /// Loads or makes the key and creates the run directory of the host whose directory
+    /// listens at `directory_endpoint`. `Ok(None)` under `identity.enabled: false`.
+    pub fn start(
+        settings: &IdentitySettings,
+        directory_endpoint: &str,
+    ) -> Result<Option<Arc<Self>>, String> {
+        if !settings.enabled {
+            return Ok(None);
+        }
+        let issuer = match &settings.signing_key_file {
+            Some(path) => Issuer::from_seed_file(path),
+            None => Issuer::generate(),
+        }
+        .map_err(|error| error.to_string())?;
+        let run_dir = run_dir::for_directory(directory_endpoint);
+        run_dir::create_private(&run_dir)
+            .map_err(|error| format!("{}: {error}", run_dir.display()))?;
+        let trusted_keys = std::iter::once(issuer.public_key())
+            .chain(settings.trusted_keys.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(",");
+        let identity = Self {
+            issuer,
+            ttl: settings.credential_ttl,
+            run_dir,
+            trusted_keys,
+        };
+        identity
+            .issue(run_dir::OPERATOR)
+            .map_err(|error| format!("cannot write the operator credential: {error}"))?;
+        Ok(Some(Arc::new(identity)))
+    }
+
+    pub fn public_key(&self) -> &str {
+        self.issuer.public_key()
+    }
+
+    fn credential_file(&self, module: &str) -> PathBuf {
+        self.run_dir.join(format!("{module}.credential"))
+    }
+
+    /// Variables for `entry`'s process; the credential file itself is written by
+    /// [`Self::issue`] right before each start.
+    pub fn module_environment(&self, entry: &ModuleEntry) -> Vec<(String, String)> {
+        // Absent: any module with a valid credential, no anonymous calls.
+        let policy = entry.access.clone().unwrap_or_default();
+        let policy = serde_json::to_string(&policy).expect("a policy serializes");
+        vec![
+            (
+                env::IDENTITY_CREDENTIAL_FILE.to_owned(),
+                self.credential_file(&entry.name).display().to_string(),
+            ),
+            (
+                env::IDENTITY_TRUSTED_KEYS.to_owned(),
+                self.trusted_keys.clone(),
+            ),
+            (env::ACCESS_POLICY.to_owned(), policy),
+        ]
+    }
+
+    /// A fresh credential for `module` (a new start id), replacing the previous one.
+    pub fn issue(&self, module: &str) -> std::io::Result<()> {
+        let credential = self.issuer.issue(module, self.ttl);
+        run_dir::write_private(&self.credential_file(module), &credential)
+    }
+
+    /// Renews every credential at a third of its lifetime until `stop`, so a module
+    /// that re-reads at half its lifetime always finds a valid one. Credentials stop
+    /// being renewed with the host, so they lapse within `credential_ttl` of its end.
+    pub fn spawn_renewal(
+        self: Arc<Self>,
+        modules: Vec<String>,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let period = (self.ttl / 3).max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = stop.cancelled() => break,
+                    () = tokio::time::sleep(period) => {}
+                }
+                for module in modules
+                    .iter()
+                    .map(String::as_str)
+                    .chain([run_dir::OPERATOR])
+                {
+                    if let Err(error) = self.issue(module) {
+                        tracing::warn!(module, %error, "cannot renew the credential");
+                    }
+                }
+            }
+            // Nothing outlives the run: credential files go with it.
+            let _ = std::fs::remove_dir_all(&self.run_dir);
+        })
+    }
+}

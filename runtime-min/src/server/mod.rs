@@ -1,0 +1,3 @@
+//! Server helpers that generated SDK adapters call into: see [`generated`].
+
+pub mod generated;
