@@ -182,3 +182,54 @@ async fn server_stops_when_its_token_is_cancelled() {
         .expect("stops promptly");
     assert!(stopped.expect("task not panicked").is_ok());
 }
+
+#[tokio::test]
+async fn a_dead_instance_removed_in_process_is_gone_at_once_and_only_it() {
+    // What the host does when it reaps a module process: no token, no round trip.
+    let cancel = CancellationToken::new();
+    let Some((directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
+    let registry = &directory.registry;
+    for (id, port) in [("i-1", 4001), ("i-2", 4002)] {
+        let registration = Registration::new("calc", id, "1.0")
+            .with_service("calc.v1.Calc", format!("http://127.0.0.1:{port}"));
+        client.register(&registration).await.expect("registered");
+    }
+    let before = registry.live_instance("i-1").await.expect("read");
+    assert_eq!(before.map(|record| record.module).as_deref(), Some("calc"));
+
+    let removed = registry.remove_dead_instance("i-1").await.expect("removed");
+
+    assert_eq!(removed.map(|record| record.instance_id).as_deref(), Some("i-1"));
+    assert!(registry.live_instance("i-1").await.expect("read").is_none());
+    for _ in 0..4 {
+        assert_eq!(
+            client.resolve("calc.v1.Calc").await.expect("the other resolves"),
+            "http://127.0.0.1:4002"
+        );
+    }
+    assert!(registry.remove_dead_instance("i-1").await.expect("read").is_none());
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn the_registrations_watch_wakes_on_a_registration() {
+    let cancel = CancellationToken::new();
+    let Some((directory, client)) = start_directory(&cancel).await else {
+        return;
+    };
+    let mut registrations = directory.registry.registrations();
+    registrations.borrow_and_update();
+    let registration = Registration::new("calc", "i-1", "1.0")
+        .with_service("calc.v1.Calc", "http://127.0.0.1:4001");
+
+    client.register(&registration).await.expect("registered");
+
+    tokio::time::timeout(Duration::from_secs(5), registrations.changed())
+        .await
+        .expect("woken within 5 s")
+        .expect("the store is alive");
+    assert!(directory.registry.live_instance("i-1").await.expect("read").is_some());
+    cancel.cancel();
+}
