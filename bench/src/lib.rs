@@ -211,3 +211,32 @@ pub fn loadavg() -> String {
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())
 }
+
+/// Iteration counts of the generator benchmarks: `--small N` (the calculator), `--large N`
+/// (the synthetic proto), `--warmup N` (untimed rounds first).
+pub struct Rounds {
+    pub small: usize,
+    pub large: usize,
+    pub warmup: usize,
+}
+
+impl Rounds {
+    /// The command line's counts over `defaults`.
+    pub fn from_args(defaults: Rounds) -> Result<Rounds, String> {
+        let mut rounds = defaults;
+        let mut iter = std::env::args().skip(1);
+        while let Some(flag) = iter.next() {
+            let value = iter.next().ok_or(format!("{flag} needs a value"))?;
+            let number: usize = value
+                .parse()
+                .map_err(|_| format!("{flag}: not a number: {value}"))?;
+            match flag.as_str() {
+                "--small" => rounds.small = number.max(1),
+                "--large" => rounds.large = number.max(1),
+                "--warmup" => rounds.warmup = number,
+                other => return Err(format!("unknown flag {other}")),
+            }
+        }
+        Ok(rounds)
+    }
+}

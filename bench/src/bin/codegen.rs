@@ -26,37 +26,17 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use modgen_bench::{Input, calculator, loadavg, stats, synthetic, time_interleaved};
+use modgen_bench::{Input, Rounds, calculator, loadavg, stats, synthetic, time_interleaved};
 
 use prost::Message;
 use prost_types::FileDescriptorSet;
 
-struct Args {
-    small: usize,
-    large: usize,
-    warmup: usize,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
+fn parse_args() -> Result<Rounds, String> {
+    Rounds::from_args(Rounds {
         small: 200,
         large: 10,
         warmup: 2,
-    };
-    let mut iter = std::env::args().skip(1);
-    while let Some(flag) = iter.next() {
-        let value = iter.next().ok_or(format!("{flag} needs a value"))?;
-        let number: usize = value
-            .parse()
-            .map_err(|_| format!("{flag}: not a number: {value}"))?;
-        match flag.as_str() {
-            "--small" => args.small = number.max(1),
-            "--large" => args.large = number.max(1),
-            "--warmup" => args.warmup = number,
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    Ok(args)
+    })
 }
 
 /// "services, methods, messages, enums" of the compiled input (nested ones counted, map

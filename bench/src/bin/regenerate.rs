@@ -16,34 +16,14 @@ use std::time::{Duration, Instant};
 use modgen::Model;
 use modgen::freshness::{self, Survey};
 use modgen::workspace::{Target, workspace_target};
-use modgen_bench::{Input, calculator, loadavg, stats, synthetic};
+use modgen_bench::{Input, Rounds, calculator, loadavg, stats, synthetic};
 
-struct Args {
-    small: usize,
-    large: usize,
-    warmup: usize,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
+fn parse_args() -> Result<Rounds, String> {
+    Rounds::from_args(Rounds {
         small: 100,
         large: 8,
         warmup: 2,
-    };
-    let mut iter = std::env::args().skip(1);
-    while let Some(flag) = iter.next() {
-        let value = iter.next().ok_or(format!("{flag} needs a value"))?;
-        let number: usize = value
-            .parse()
-            .map_err(|_| format!("{flag}: not a number: {value}"))?;
-        match flag.as_str() {
-            "--small" => args.small = number.max(1),
-            "--large" => args.large = number.max(1),
-            "--warmup" => args.warmup = number,
-            other => return Err(format!("unknown flag {other}")),
-        }
-    }
-    Ok(args)
+    })
 }
 
 /// Load, generated files, baseline report, survey: the part every operation shares.
