@@ -3,6 +3,7 @@
 //! interleaved timing; and the directory backend the directory benchmarks run on.
 
 pub mod directory_backend;
+pub mod latency;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -16,6 +16,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use modgen_bench::latency::{mean, percentile, show};
+
 use calculator::Calculator;
 use calculator::generated::{CalculatorConfig, SPEC, routes};
 use calculator_sdk::proto::oop::calculator::v1::AddRequest;
@@ -181,21 +183,4 @@ fn calls_from_args() -> usize {
         .and_then(|i| args.get(i + 1))
         .map(|n| n.parse().expect("--calls takes a number"))
         .unwrap_or(20_000)
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index]
-}
-
-fn mean(times: &[Duration]) -> Duration {
-    times.iter().sum::<Duration>() / times.len() as u32
-}
-
-fn show(duration: Duration) -> String {
-    if duration < Duration::from_micros(10) {
-        format!("{} ns", duration.as_nanos())
-    } else {
-        format!("{:.1} µs", duration.as_secs_f64() * 1e6)
-    }
 }

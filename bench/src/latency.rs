@@ -1,0 +1,23 @@
+//! Latency figures of the round-trip benchmarks: nearest-rank percentiles, the mean, and
+//! a duration printed at the scale it was measured at.
+
+use std::time::Duration;
+
+/// The `q` quantile of `sorted` (ascending), by rounded rank.
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index]
+}
+
+pub fn mean(times: &[Duration]) -> Duration {
+    times.iter().sum::<Duration>() / times.len() as u32
+}
+
+/// `551 ns` below 10 µs, else `212.8 µs`.
+pub fn show(duration: Duration) -> String {
+    if duration < Duration::from_micros(10) {
+        format!("{} ns", duration.as_nanos())
+    } else {
+        format!("{:.1} µs", duration.as_secs_f64() * 1e6)
+    }
+}
