@@ -30,3 +30,14 @@ pub const IDENTITY_CREDENTIAL_FILE: &str = "MODGEN_IDENTITY_CREDENTIAL_FILE";
 pub const IDENTITY_TRUSTED_KEYS: &str = "MODGEN_IDENTITY_TRUSTED_KEYS";
 /// Who may call this module, as JSON: `{"callers": ["a", "b"], "anonymous": false}`.
 pub const ACCESS_POLICY: &str = "MODGEN_ACCESS_POLICY";
+
+/// The PEM certificate chain a module serves TLS with; with [`TLS_KEY_FILE`], the module
+/// registers an `https://` endpoint.
+pub const TLS_CERTIFICATE_FILE: &str = "MODGEN_TLS_CERTIFICATE_FILE";
+/// The PEM private key of [`TLS_CERTIFICATE_FILE`].
+pub const TLS_KEY_FILE: &str = "MODGEN_TLS_KEY_FILE";
+/// The PEM CA bundle a process trusts for the `https://` endpoints it calls.
+pub const TLS_CA_FILE: &str = "MODGEN_TLS_CA_FILE";
+/// A file of revoked credentials the guard refuses before they expire; the host adds a
+/// module's credentials when it gives up on the module.
+pub const IDENTITY_REVOCATIONS_FILE: &str = "MODGEN_IDENTITY_REVOCATIONS_FILE";

@@ -19,3 +19,4 @@ pub mod lifecycle;
 pub mod oop;
 pub mod server;
 pub mod testing;
+pub mod tls;

@@ -1,6 +1,7 @@
 use tonic::transport::{Channel, Endpoint};
 
 use super::ClientOptions;
+use super::tls::{self, CaBundle};
 
 /// Why no channel could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +26,19 @@ impl From<ConnectError> for tonic::Status {
 }
 
 /// The endpoint for `uri` with the options' connect timeout and TCP_NODELAY (small unary
-/// calls would otherwise wait on Nagle's algorithm).
+/// calls would otherwise wait on Nagle's algorithm); an `https://` one verifies its
+/// server against the process's CA bundle (`client::tls`).
 pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectError> {
+    endpoint_trusting(uri, options, None)
+}
+
+/// [`endpoint`], verifying an `https://` server against `ca` instead of the process's
+/// bundle (`None`: the process's).
+pub fn endpoint_trusting(
+    uri: &str,
+    options: &ClientOptions,
+    ca: Option<&CaBundle>,
+) -> Result<Endpoint, ConnectError> {
     let endpoint =
         Endpoint::from_shared(uri.to_owned()).map_err(|error| ConnectError::InvalidUri {
             uri: uri.to_owned(),
@@ -40,15 +52,28 @@ pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectE
             reason: "expected http://host:port or https://host:port".to_owned(),
         });
     }
-    Ok(endpoint
+    let endpoint = endpoint
         .connect_timeout(options.connect_timeout)
-        .tcp_nodelay(true))
+        .tcp_nodelay(true);
+    if endpoint.uri().scheme_str() == Some("https") {
+        return tls::secure(endpoint, uri, ca.or_else(|| tls::process_ca()));
+    }
+    Ok(endpoint)
 }
 
 /// Connects to one endpoint, retrying with backoff per `options.retry`; each try is
 /// bounded by `options.connect_timeout`.
 pub async fn connect(endpoint_uri: &str, options: &ClientOptions) -> Result<Channel, ConnectError> {
-    let endpoint = endpoint(endpoint_uri, options)?;
+    connect_trusting(endpoint_uri, options, None).await
+}
+
+/// [`connect`], verifying an `https://` server against `ca` (`None`: the process's bundle).
+pub async fn connect_trusting(
+    endpoint_uri: &str,
+    options: &ClientOptions,
+    ca: Option<&CaBundle>,
+) -> Result<Channel, ConnectError> {
+    let endpoint = endpoint_trusting(endpoint_uri, options, ca)?;
     let attempts = options.retry.attempts();
     let mut attempt = 1;
     loop {

@@ -8,8 +8,10 @@ mod channels;
 mod connect;
 pub mod generated;
 mod options;
+pub mod tls;
 
 pub use call::{call_once, call_unary};
 pub use channels::{DEFAULT_REFRESH_INTERVAL, Picked, ServiceChannels};
-pub use connect::{ConnectError, connect, endpoint};
+pub(crate) use connect::error_chain;
+pub use connect::{ConnectError, connect, connect_trusting, endpoint, endpoint_trusting};
 pub use options::{ClientOptions, RetryPolicy};

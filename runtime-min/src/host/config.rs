@@ -30,6 +30,8 @@ pub struct HostConfig {
     pub restart: RestartPolicy,
     pub shutdown: ShutdownPolicy,
     pub identity: IdentitySettings,
+    /// PEM files every `oop` module serves TLS with and trusts (`crate::tls`).
+    pub tls: crate::tls::TlsFiles,
 }
 
 /// Caller identity: the host signs a credential for every module it starts.
@@ -336,6 +338,7 @@ impl HostConfig {
             })?;
             config.identity.signing_key_file = Some(resolved);
         }
+        resolve_tls(&mut config.tls, file, &base, home.as_deref())?;
         for module in &mut config.modules {
             if module.runtime.kind == RuntimeKind::Local {
                 continue;
@@ -372,6 +375,46 @@ impl HostConfig {
         })?;
         Ok(config)
     }
+}
+
+/// Resolves the `tls:` files like the YAML's other paths, then reads them: a missing,
+/// unreadable or malformed file stops the host before anything starts, naming the file.
+/// A module that serves TLS also calls its peers over `https://`, so a certificate
+/// needs the CA bundle that verifies it.
+fn resolve_tls(
+    tls: &mut crate::tls::TlsFiles,
+    file: &Path,
+    base: &Path,
+    home: Option<&Path>,
+) -> Result<(), ConfigError> {
+    let error = |message: String| ConfigError::Parse {
+        file: file.to_owned(),
+        line: None,
+        column: None,
+        message,
+    };
+    for (key, path) in [
+        ("certificate", &mut tls.certificate),
+        ("key", &mut tls.key),
+        ("ca", &mut tls.ca),
+    ] {
+        if let Some(given) = path {
+            *path = Some(
+                resolve_path(given, base, home)
+                    .map_err(|message| error(format!("tls.{key}: {message}")))?,
+            );
+        }
+    }
+    if tls.certificate.is_some() && tls.ca.is_none() {
+        return Err(error(
+            "tls.certificate needs tls.ca: the modules call each other over https and verify \
+             each other's certificates with it"
+                .to_owned(),
+        ));
+    }
+    tls.load()
+        .map_err(|problem| error(format!("tls: {problem}")))?;
+    Ok(())
 }
 
 /// 1-based line and column of the first `key:` in the text (block or flow style).

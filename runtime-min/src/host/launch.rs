@@ -24,6 +24,8 @@ pub struct RunEnvironment {
     pub heartbeat_interval: std::time::Duration,
     /// `None` under `identity.enabled: false`.
     pub identity: Option<std::sync::Arc<HostIdentity>>,
+    /// The `MODGEN_TLS_*` variables of the YAML's `tls:` section (empty without one).
+    pub tls: Vec<(String, String)>,
 }
 
 /// Everything needed to start one module, resolved once and reused for every restart.
@@ -73,6 +75,7 @@ impl Launch {
         if let Some(identity) = &run.identity {
             environment.extend(identity.module_environment(entry));
         }
+        environment.extend(run.tls.iter().cloned());
 
         Self {
             module: entry.name.clone(),
@@ -109,6 +112,9 @@ impl Launch {
             .env_remove(env::IDENTITY_CREDENTIAL_FILE)
             .env_remove(env::IDENTITY_TRUSTED_KEYS)
             .env_remove(env::ACCESS_POLICY)
+            .env_remove(env::TLS_CERTIFICATE_FILE)
+            .env_remove(env::TLS_KEY_FILE)
+            .env_remove(env::TLS_CA_FILE)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
             .env(env::INSTANCE_ID, instance_id)
             .stdin(Stdio::null())

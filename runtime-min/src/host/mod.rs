@@ -180,6 +180,7 @@ pub async fn start_with(
         directory_token: directory.token().map(str::to_owned),
         heartbeat_interval: config.directory.heartbeat_interval,
         identity: identity.clone(),
+        tls: config.tls.environment(),
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.

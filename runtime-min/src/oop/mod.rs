@@ -27,6 +27,7 @@ mod config;
 mod handle;
 mod logging;
 mod server;
+mod tls;
 
 use std::future::Future;
 use std::io::Write;
@@ -77,6 +78,8 @@ pub enum OopError {
     Config(#[from] LoadError),
     #[error("identity settings: {0}")]
     Identity(#[from] crate::identity::IdentityEnvError),
+    #[error("TLS settings: {0}")]
+    Tls(#[from] tls::ServingTlsError),
     #[error("cannot reach the directory: {0}")]
     Directory(#[from] crate::client::ConnectError),
     #[error("building the module failed: {0}")]
@@ -97,7 +100,7 @@ impl OopError {
     /// 2 for what the user must fix in the config or the command line, 1 otherwise.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Config(_) | Self::Identity(_) => ExitCode::from(2),
+            Self::Config(_) | Self::Identity(_) | Self::Tls(_) => ExitCode::from(2),
             _ => ExitCode::FAILURE,
         }
     }
@@ -164,6 +167,7 @@ where
     }
 
     let identity = ModuleIdentity::from_env(|key| std::env::var(key).ok())?;
+    let serving = tls::ServingTls::from_env(|key| std::env::var(key).ok())?;
     logging::init(spec.name, launch.verbosity);
     if let Some(path) = &identity.credential_file {
         crate::identity::install_process_credential(path.clone());
@@ -199,7 +203,7 @@ where
 
     let (health, health_service) = tonic_health::server::health_reporter();
     let routes = with_reflection(routes.add_service(health_service), &spec)?;
-    let (incoming, endpoint) = bind(launch.listen)?;
+    let (incoming, endpoint) = bind(launch.listen, serving.scheme)?;
 
     let announce = directory.map(|client| {
         let registration = spec.service_names.iter().fold(
@@ -215,6 +219,7 @@ where
     let server = OopServer {
         routes: Some(routes),
         guard: identity.guard(spec.name),
+        server: serving.server,
         incoming: Some(incoming),
         health,
         service_names: spec
@@ -269,19 +274,19 @@ fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError
 }
 
 /// Binds with TCP_NODELAY (small unary calls would otherwise wait out Nagle's delay) and
-/// returns the endpoint to advertise.
-fn bind(addr: SocketAddr) -> Result<(TcpIncoming, String), OopError> {
+/// returns the endpoint to advertise (`scheme`: `https` when serving TLS).
+fn bind(addr: SocketAddr, scheme: &str) -> Result<(TcpIncoming, String), OopError> {
     let bind_error = |source| OopError::Bind { addr, source };
     let incoming = TcpIncoming::bind(addr)
         .map_err(bind_error)?
         .with_nodelay(Some(true));
     let local = incoming.local_addr().map_err(bind_error)?;
-    Ok((incoming, advertised_endpoint(local)))
+    Ok((incoming, advertised_endpoint(local, scheme)))
 }
 
 /// The URI other processes reach this server at: a wildcard bind is advertised as
 /// loopback, because the directory hands the URI to clients that connect to it.
-fn advertised_endpoint(local: SocketAddr) -> String {
+fn advertised_endpoint(local: SocketAddr, scheme: &str) -> String {
     let mut advertised = local;
     if local.ip().is_unspecified() {
         advertised.set_ip(match local {
@@ -289,5 +294,5 @@ fn advertised_endpoint(local: SocketAddr) -> String {
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
-    format!("http://{advertised}")
+    format!("{scheme}://{advertised}")
 }

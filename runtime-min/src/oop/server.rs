@@ -32,6 +32,8 @@ pub(crate) struct OopServer {
     pub routes: Option<Routes>,
     /// Verifies the caller and applies the access policy before any route runs.
     pub guard: CallGuard,
+    /// Plain, or with the module's TLS certificate (`oop::tls`).
+    pub server: Server,
     pub incoming: Option<TcpIncoming>,
     pub health: HealthReporter,
     pub service_names: Vec<String>,
@@ -59,7 +61,8 @@ impl Module for OopServer {
         let incoming = self.incoming.take().ok_or("serve called twice")?;
         let (stop_accepting, stop_signal) = oneshot::channel::<()>();
         let mut server = tokio::spawn(
-            Server::builder()
+            self.server
+                .clone()
                 .layer(self.guard.clone())
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, async {
