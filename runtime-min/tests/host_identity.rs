@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use echo::{EchoReply, EchoRequest};
-use host_support::{Host, PATIENCE, echo_module_binary};
+use host_support::{Host, PATIENCE, children_of, echo_module_binary, environ_of};
 use modgen_runtime::identity::{CREDENTIAL_HEADER, Issuer, run_dir};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -332,6 +332,139 @@ async fn a_module_keeps_calling_past_its_first_credentials_lifetime() {
     assert_eq!(
         (reply.served_by.as_str(), reply.caller.as_str()),
         ("back", "front")
+    );
+
+    host.signal(libc::SIGTERM);
+    assert!(host.wait_exit(PATIENCE).success());
+}
+
+/// The pid of the process the host started for entry `module`: the one whose
+/// credential file is that entry's.
+fn pid_of(host: &Host, module: &str) -> i32 {
+    let file = format!("/{module}.credential");
+    children_of(host.pid())
+        .into_iter()
+        .find(|pid| {
+            environ_of(*pid, "MODGEN_IDENTITY_CREDENTIAL_FILE").is_some_and(|f| f.ends_with(&file))
+        })
+        .unwrap_or_else(|| panic!("no process of module '{module}'"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_credentials_of_a_module_given_up_on_stop_working_before_they_expire() {
+    let (mut host, issuer) = host_with_key(
+        "  steady:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: steady }
+  flaky:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: flaky }
+restart: { max_restarts: 2, window: 1m, initial_backoff: 100ms }
+",
+    );
+    let steady = endpoint_of(&host, "steady");
+    endpoint_of(&host, "flaky");
+    // What a compromised flaky process could have copied: its credential (valid 1m).
+    let file = run_dir::for_directory(&host.directory_endpoint()).join("flaky.credential");
+    let leaked = std::fs::read_to_string(&file).unwrap();
+    let reply = call(&steady, Some(leaked.trim()), None, hello())
+        .await
+        .unwrap();
+    assert_eq!(reply.caller, "flaky", "accepted while the module runs");
+
+    // Two crashes within the window: the host gives up.
+    // SAFETY: kill(2) on module processes the host started.
+    unsafe { libc::kill(pid_of(&host, "flaky"), libc::SIGKILL) };
+    host.stdout
+        .wait_for_nth(&format!("[flaky] {READY}"), 2, PATIENCE);
+    unsafe { libc::kill(pid_of(&host, "flaky"), libc::SIGKILL) };
+    host.stderr
+        .wait_for("module 'flaky' crashed 2 times", PATIENCE);
+
+    // Well inside its lifetime, the credential is refused by a module that accepted it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let refused = loop {
+        match call(&steady, Some(leaked.trim()), None, hello()).await {
+            Err(status) => break status,
+            Ok(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(reply) => panic!("still accepted 5 s after the host gave up: {reply:?}"),
+        }
+    };
+    assert_refused(
+        Err(refused),
+        Code::Unauthenticated,
+        "the credential of module 'flaky' was revoked by its host",
+    );
+    assert!(!file.exists(), "the credential file goes too");
+    // Other callers are not affected.
+    let me = issuer.issue("tester", MINUTE);
+    assert_eq!(
+        call(&steady, Some(&me), None, hello())
+            .await
+            .unwrap()
+            .caller,
+        "tester"
+    );
+
+    host.signal(libc::SIGTERM);
+    host.wait_exit(PATIENCE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tokenless_modkit_module_resolves_but_its_own_word_on_identity_verifies_nothing() {
+    // A tokenless entry is named as the module registers itself (the echo binary: `echo`).
+    let (mut host, _) = host_with_key(
+        "  echo:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: modkit }
+    tokenless: true
+  open:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: open }
+    access: { anonymous: true }
+  closed:
+    runtime: { type: oop, execution: { executable_path: ECHO } }
+    config: { label: closed }
+",
+    );
+    let modkit = endpoint_of(&host, "echo");
+    let open = endpoint_of(&host, "open");
+    let closed = endpoint_of(&host, "closed");
+    let directory = modgen_runtime::directory::DirectoryClient::connect(&host.directory_endpoint())
+        .await
+        .unwrap();
+    let listed = directory.list_instances("echo").await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|instance| instance.endpoint_uri == modkit),
+        "the tokenless module registered and resolves: {listed:?}"
+    );
+
+    // What a ModKit module sends: its unsigned security context and a name, no credential.
+    let modkit_call = |endpoint: String| async move {
+        let mut request = tonic::Request::new(hello());
+        let metadata = request.metadata_mut();
+        metadata.insert_bin(
+            "x-secctx-bin",
+            tonic::metadata::BinaryMetadataValue::from_bytes(b"{\"subject\":\"admin\"}"),
+        );
+        metadata.insert("x-modgen-caller", "modkit".parse().unwrap());
+        echo::echo(channel(&endpoint).await, request)
+            .await
+            .map(tonic::Response::into_inner)
+    };
+    // Served where anonymous calls are allowed, but as nobody.
+    let reply = modkit_call(open).await.unwrap();
+    assert_eq!(reply.served_by, "open");
+    assert_eq!(reply.caller, "", "a claimed name is not a verified caller");
+    // Refused where they are not.
+    assert_refused(
+        modkit_call(closed).await,
+        Code::Unauthenticated,
+        "does not accept anonymous calls",
     );
 
     host.signal(libc::SIGTERM);

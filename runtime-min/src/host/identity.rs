@@ -3,15 +3,17 @@
 //! before it expires, and the variables that tell each module whom to trust and who may
 //! call it.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use modgen_contract::env;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{IdentitySettings, ModuleEntry};
-use crate::identity::{Issuer, run_dir};
+use crate::identity::revocation::RevocationFile;
+use crate::identity::{Issuer, Revocation, run_dir};
 
 /// What the host needs to issue credentials during one run.
 #[derive(Debug)]
@@ -21,6 +23,9 @@ pub struct HostIdentity {
     run_dir: PathBuf,
     /// The value of `MODGEN_IDENTITY_TRUSTED_KEYS`: this host's key, then the YAML's.
     trusted_keys: String,
+    /// Modules given up on: never issued a credential again.
+    revoked: Mutex<BTreeSet<String>>,
+    revocations: RevocationFile,
 }
 
 impl HostIdentity {
@@ -48,8 +53,10 @@ impl HostIdentity {
         let identity = Self {
             issuer,
             ttl: settings.credential_ttl,
+            revocations: RevocationFile::new(run_dir.join("revocations.json")),
             run_dir,
             trusted_keys,
+            revoked: Mutex::default(),
         };
         identity
             .issue(run_dir::OPERATOR)
@@ -81,13 +88,42 @@ impl HostIdentity {
                 self.trusted_keys.clone(),
             ),
             (env::ACCESS_POLICY.to_owned(), policy),
+            (
+                env::IDENTITY_REVOCATIONS_FILE.to_owned(),
+                self.revocations.path().display().to_string(),
+            ),
         ]
     }
 
     /// A fresh credential for `module` (a new start id), replacing the previous one.
+    /// A revoked module gets none.
     pub fn issue(&self, module: &str) -> std::io::Result<()> {
+        let revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
+        if revoked.contains(module) {
+            return Ok(());
+        }
         let credential = self.issuer.issue(module, self.ttl);
         run_dir::write_private(&self.credential_file(module), &credential)
+    }
+
+    /// Voids every credential issued to `module` so far, in every module of this host
+    /// (they watch the revocations file), and issues it no more: what the host does when
+    /// it gives up on the module. Its credential file goes too.
+    pub fn revoke(&self, module: &str) -> std::io::Result<()> {
+        // Held while the entry is written, so a renewal cannot issue one just after.
+        let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
+        revoked.insert(module.to_owned());
+        let revocation = Revocation::now(
+            module,
+            self.issuer.public_key(),
+            self.ttl,
+            SystemTime::now(),
+        );
+        self.revocations.add(revocation)?;
+        match std::fs::remove_file(self.credential_file(module)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
     }
 
     /// Renews every credential at a third of its lifetime until `stop`, so a module

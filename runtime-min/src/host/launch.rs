@@ -97,6 +97,14 @@ impl Launch {
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), |(_, id)| id.clone())
     }
 
+    /// Voids the credentials this module was issued (the host gave up on it).
+    pub fn revoke_credentials(&self) -> std::io::Result<()> {
+        match &self.identity {
+            Some(identity) => identity.revoke(&self.module),
+            None => Ok(()),
+        }
+    }
+
     /// Starts the module with piped stdout/stderr (for [`super::output`]) and no stdin.
     pub fn spawn(&self, instance_id: &str) -> std::io::Result<Child> {
         // Every start gets a credential of its own (a new start id, a full lifetime).
@@ -112,6 +120,7 @@ impl Launch {
             .env_remove(env::IDENTITY_CREDENTIAL_FILE)
             .env_remove(env::IDENTITY_TRUSTED_KEYS)
             .env_remove(env::ACCESS_POLICY)
+            .env_remove(env::IDENTITY_REVOCATIONS_FILE)
             .env_remove(env::TLS_CERTIFICATE_FILE)
             .env_remove(env::TLS_KEY_FILE)
             .env_remove(env::TLS_CA_FILE)

@@ -245,6 +245,15 @@ impl Supervisor {
             duration::display(self.restart.window)
         ))
         .await;
+        // What the crashed processes held must not outlive them: a credential that
+        // leaked from one would otherwise work until it expires.
+        if let Err(error) = self.launch.revoke_credentials() {
+            self.say(format!(
+                "cannot revoke the credentials of module '{}': {error}",
+                self.launch.module
+            ))
+            .await;
+        }
         if self.restart.on_give_up == OnGiveUp::Exit {
             self.say("stopping every module (restart.on_give_up: exit)".to_owned())
                 .await;

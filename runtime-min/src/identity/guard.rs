@@ -16,6 +16,7 @@ use tonic::codegen::BoxFuture;
 
 use super::credential::{Claims, CredentialError, TrustedKeys, unix_seconds};
 use super::policy::AccessPolicy;
+use super::revocation::Revocations;
 use super::{CREDENTIAL_HEADER, reserved};
 use crate::context::CALLER_HEADER;
 
@@ -33,6 +34,8 @@ pub struct CallGuard {
     /// the same credential on every call, so the signature is checked once per
     /// credential, and only the expiry per call.
     verified: Arc<Mutex<HashMap<String, Claims>>>,
+    /// Withdrawn by the host before expiry; checked on every call, after the cache.
+    revocations: Option<Revocations>,
 }
 
 /// Bound on remembered credentials (one per calling module start and renewal); when
@@ -46,7 +49,14 @@ impl CallGuard {
             trust: trust.map(Arc::new),
             policy: Arc::new(policy),
             verified: Arc::default(),
+            revocations: None,
         }
+    }
+
+    /// Also refuses the credentials in `revocations`.
+    pub fn with_revocations(mut self, revocations: Revocations) -> Self {
+        self.revocations = Some(revocations);
+        self
     }
 
     /// The verified caller of a request to `path` (`None`: anonymous), or the refusal.
@@ -78,6 +88,16 @@ impl CallGuard {
         let claims = self
             .verify_once(trust, credential)
             .map_err(|error| Status::unauthenticated(error.to_string()))?;
+        if self
+            .revocations
+            .as_ref()
+            .is_some_and(|revocations| revocations.revokes(&claims))
+        {
+            return Err(Status::unauthenticated(format!(
+                "the credential of module '{}' was revoked by its host",
+                claims.module
+            )));
+        }
         let claimed = headers
             .get(CALLER_HEADER)
             .and_then(|value| value.to_str().ok());

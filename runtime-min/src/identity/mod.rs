@@ -17,6 +17,7 @@ mod guard;
 pub mod policy;
 mod presenter;
 pub mod reserved;
+pub mod revocation;
 pub mod run_dir;
 
 use std::path::PathBuf;
@@ -28,6 +29,7 @@ pub use guard::{CallGuard, Guarded};
 pub use policy::AccessPolicy;
 pub use presenter::install_process_credential;
 pub(crate) use presenter::present;
+pub use revocation::{Revocation, Revocations};
 
 /// Metadata key of the caller's credential.
 pub const CREDENTIAL_HEADER: &str = "x-modgen-credential";
@@ -40,6 +42,8 @@ pub struct ModuleIdentity {
     pub policy: AccessPolicy,
     /// This module's own credential, to present on its outgoing calls.
     pub credential_file: Option<PathBuf>,
+    /// Credentials the host withdrew before they expired (`revocation`).
+    pub revocations_file: Option<PathBuf>,
 }
 
 /// Identity variables that cannot be used.
@@ -83,12 +87,31 @@ impl ModuleIdentity {
             trusted,
             policy,
             credential_file: present(env::IDENTITY_CREDENTIAL_FILE).map(PathBuf::from),
+            revocations_file: present(env::IDENTITY_REVOCATIONS_FILE).map(PathBuf::from),
         })
     }
 
     /// The guard for `module`'s server.
     pub fn guard(&self, module: &str) -> CallGuard {
         CallGuard::new(module, self.trusted.clone(), self.policy.clone())
+    }
+
+    /// [`Self::guard`], also refusing the credentials the host revokes, watched from the
+    /// revocations file until `stop` (needs a tokio runtime).
+    pub fn watched_guard(
+        &self,
+        module: &str,
+        stop: tokio_util::sync::CancellationToken,
+    ) -> CallGuard {
+        let guard = self.guard(module);
+        match &self.revocations_file {
+            Some(path) => {
+                let revocations = Revocations::default();
+                revocations.watch(path.clone(), stop);
+                guard.with_revocations(revocations)
+            }
+            None => guard,
+        }
     }
 }
 

@@ -218,7 +218,7 @@ where
     });
     let server = OopServer {
         routes: Some(routes),
-        guard: identity.guard(spec.name),
+        guard: identity.watched_guard(spec.name, root.child_token()),
         server: serving.server,
         incoming: Some(incoming),
         health,
