@@ -56,7 +56,7 @@ pub fn endpoint_trusting(
         .connect_timeout(options.connect_timeout)
         .tcp_nodelay(true);
     if endpoint.uri().scheme_str() == Some("https") {
-        return tls::secure(endpoint, uri, ca.or_else(|| tls::process_ca()));
+        return tls::secure(endpoint, uri, ca.or(tls::process_ca()));
     }
     Ok(endpoint)
 }
