@@ -77,6 +77,8 @@ pub enum HostError {
     Dependencies(#[from] DependencyError),
     #[error("cannot set up caller identity: {0}")]
     Identity(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -150,6 +152,7 @@ pub async fn start_with(
     deps::start_order(&config.modules)?;
     check_launchable(&config.modules)?;
     let locals = take_locals(&config.modules, locals)?;
+    trust_tls_ca(&config.tls)?;
     let (output, writer) = Output::start().map_err(HostError::Output)?;
     let tokenless = config
         .modules
@@ -253,6 +256,16 @@ pub async fn start_with(
 /// [`start`], then [`RunningHost::wait`]: what `modgen-host` and `cargo modgen run` do.
 pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOutcome, HostError> {
     start(config, cancel).await?.wait().await
+}
+
+/// The host's own clients (its `local` modules calling `oop` ones) verify `https://`
+/// endpoints with the CA bundle the modules get. The YAML's files were checked at load;
+/// a config built in code is checked here.
+fn trust_tls_ca(tls: &crate::tls::TlsFiles) -> Result<(), HostError> {
+    if let Some(ca) = tls.load()?.ca {
+        crate::client::tls::install_process_ca(crate::client::tls::CaBundle::from_pem(ca));
+    }
+    Ok(())
 }
 
 /// One supervisor task per module, in file order; each waits for its dependencies'
