@@ -174,8 +174,18 @@ modules:
         "{refused}"
     );
 
-    // Trusting nothing: plain tonic over https (no roots compiled in) is refused too,
-    // and so is plaintext to the TLS port.
+    // Trusting nothing: the runtime's client says what is missing; plain tonic over
+    // https (no roots compiled in) is refused in the handshake; plaintext to the TLS
+    // port is refused too.
+    let no_bundle = modgen_runtime::client::connect(&back, &once())
+        .await
+        .unwrap_err();
+    assert!(
+        no_bundle
+            .to_string()
+            .contains("no CA bundle to verify it with (set MODGEN_TLS_CA_FILE"),
+        "{no_bundle}"
+    );
     let no_roots = async {
         let channel = tonic::transport::Endpoint::from_shared(back.clone())
             .unwrap()
