@@ -380,6 +380,8 @@ restart: { max_restarts: 2, window: 1m, initial_backoff: 100ms }
     unsafe { libc::kill(pid_of(&host, "flaky"), libc::SIGKILL) };
     host.stderr
         .wait_for("module 'flaky' crashed 2 times", PATIENCE);
+    host.stderr
+        .wait_for("revoked the credentials of module 'flaky'", PATIENCE);
 
     // Well inside its lifetime, the credential is refused by a module that accepted it.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);

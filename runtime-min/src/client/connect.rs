@@ -14,6 +14,10 @@ pub enum ConnectError {
         attempts: u32,
         reason: String,
     },
+    /// An `https://` endpoint this process cannot verify (no CA bundle, or one tonic
+    /// refuses): retrying cannot help, the settings must change.
+    #[error("cannot use TLS for '{uri}': {reason}")]
+    Tls { uri: String, reason: String },
 }
 
 impl From<ConnectError> for tonic::Status {
@@ -21,6 +25,7 @@ impl From<ConnectError> for tonic::Status {
         match error {
             ConnectError::InvalidUri { .. } => tonic::Status::invalid_argument(error.to_string()),
             ConnectError::Unreachable { .. } => tonic::Status::unavailable(error.to_string()),
+            ConnectError::Tls { .. } => tonic::Status::failed_precondition(error.to_string()),
         }
     }
 }

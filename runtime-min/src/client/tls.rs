@@ -64,17 +64,17 @@ pub(crate) fn secure(
     uri: &str,
     ca: Option<&CaBundle>,
 ) -> Result<Endpoint, ConnectError> {
-    let ca = ca.ok_or_else(|| ConnectError::InvalidUri {
+    let ca = ca.ok_or_else(|| ConnectError::Tls {
         uri: uri.to_owned(),
         reason: format!(
-            "an https endpoint, but no CA bundle to verify it with (set {} or the host YAML's tls.ca)",
+            "no CA bundle to verify it with (set {} or the host YAML's tls.ca)",
             env::TLS_CA_FILE
         ),
     })?;
     endpoint
         .tls_config((*ca.config).clone())
-        .map_err(|error| ConnectError::InvalidUri {
+        .map_err(|error| ConnectError::Tls {
             uri: uri.to_owned(),
-            reason: format!("TLS: {}", error_chain(&error)),
+            reason: error_chain(&error),
         })
 }

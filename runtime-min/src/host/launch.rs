@@ -97,11 +97,12 @@ impl Launch {
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), |(_, id)| id.clone())
     }
 
-    /// Voids the credentials this module was issued (the host gave up on it).
-    pub fn revoke_credentials(&self) -> std::io::Result<()> {
+    /// Voids the credentials this module was issued (the host gave up on it); false
+    /// when identity is off and there are none.
+    pub fn revoke_credentials(&self) -> std::io::Result<bool> {
         match &self.identity {
-            Some(identity) => identity.revoke(&self.module),
-            None => Ok(()),
+            Some(identity) => identity.revoke(&self.module).map(|()| true),
+            None => Ok(false),
         }
     }
 

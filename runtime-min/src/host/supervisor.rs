@@ -247,12 +247,22 @@ impl Supervisor {
         .await;
         // What the crashed processes held must not outlive them: a credential that
         // leaked from one would otherwise work until it expires.
-        if let Err(error) = self.launch.revoke_credentials() {
-            self.say(format!(
-                "cannot revoke the credentials of module '{}': {error}",
-                self.launch.module
-            ))
-            .await;
+        match self.launch.revoke_credentials() {
+            Ok(true) => {
+                self.say(format!(
+                    "revoked the credentials of module '{}'",
+                    self.launch.module
+                ))
+                .await;
+            }
+            Ok(false) => {}
+            Err(error) => {
+                self.say(format!(
+                    "cannot revoke the credentials of module '{}': {error}",
+                    self.launch.module
+                ))
+                .await;
+            }
         }
         if self.restart.on_give_up == OnGiveUp::Exit {
             self.say("stopping every module (restart.on_give_up: exit)".to_owned())
