@@ -52,3 +52,43 @@ impl ServingTls {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use modgen_contract::env;
+
+    fn certificate_and_key() -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        (certificate.pem(), key.serialize_pem())
+    }
+
+    fn serving(certificate: &str, key: &str) -> Result<ServingTls, ServingTlsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let certificate_file = dir.path().join("server.pem");
+        let key_file = dir.path().join("server.key");
+        std::fs::write(&certificate_file, certificate).unwrap();
+        std::fs::write(&key_file, key).unwrap();
+        ServingTls::from_env(|name| match name {
+            env::TLS_CERTIFICATE_FILE => Some(certificate_file.display().to_string()),
+            env::TLS_KEY_FILE => Some(key_file.display().to_string()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn a_certificate_with_its_key_serves_https_and_with_another_key_is_refused() {
+        let (certificate, key) = certificate_and_key();
+        assert_eq!(serving(&certificate, &key).unwrap().scheme, "https");
+        let (_, other_key) = certificate_and_key();
+        let error = serving(&certificate, &other_key)
+            .err()
+            .expect("mismatch refused");
+        assert!(matches!(error, ServingTlsError::Identity(_)), "{error}");
+        assert_eq!(ServingTls::from_env(|_| None).unwrap().scheme, "http");
+    }
+}
