@@ -109,7 +109,7 @@ impl HostIdentity {
     /// Voids every credential issued to `module` so far, in every module of this host
     /// (they watch the revocations file), and issues it no more: what the host does when
     /// it gives up on the module. Its credential file goes too.
-    pub fn revoke(&self, module: &str) -> std::io::Result<()> {
+    pub fn revoke(&self, module: &str) -> std::io::Result<Revocation> {
         // Held while the entry is written, so a renewal cannot issue one just after.
         let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
         revoked.insert(module.to_owned());
@@ -119,11 +119,16 @@ impl HostIdentity {
             self.ttl,
             SystemTime::now(),
         );
-        self.revocations.add(revocation)?;
+        self.revocations.add(revocation.clone())?;
         match std::fs::remove_file(self.credential_file(module)) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
-            _ => Ok(()),
+            _ => Ok(revocation),
         }
+    }
+
+    /// Adds what other hosts sharing the directory revoked (`revocation_sync`).
+    pub fn adopt_revocations(&self, published: Vec<Revocation>) -> std::io::Result<()> {
+        self.revocations.merge(published)
     }
 
     /// Renews every credential at a third of its lifetime until `stop`, so a module

@@ -10,6 +10,7 @@ use tokio::process::{Child, Command};
 
 use super::config::ModuleEntry;
 use super::identity::HostIdentity;
+use super::revocation_sync::RevocationBoard;
 
 /// What the host tells every module about the run.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct RunEnvironment {
     pub heartbeat_interval: std::time::Duration,
     /// `None` under `identity.enabled: false`.
     pub identity: Option<std::sync::Arc<HostIdentity>>,
+    /// The directory's store, where revocations are published to other hosts.
+    pub store: RevocationBoard,
     /// The `MODGEN_TLS_*` variables of the YAML's `tls:` section (empty without one).
     pub tls: Vec<(String, String)>,
 }
@@ -37,6 +40,7 @@ pub struct Launch {
     working_directory: Option<PathBuf>,
     environment: Vec<(String, String)>,
     identity: Option<std::sync::Arc<HostIdentity>>,
+    store: RevocationBoard,
 }
 
 impl Launch {
@@ -84,6 +88,7 @@ impl Launch {
             working_directory: execution.working_directory.clone(),
             environment,
             identity: run.identity.clone(),
+            store: run.store.clone(),
         }
     }
 
@@ -97,13 +102,16 @@ impl Launch {
             .map_or_else(|| uuid::Uuid::new_v4().to_string(), |(_, id)| id.clone())
     }
 
-    /// Voids the credentials this module was issued (the host gave up on it); false
-    /// when identity is off and there are none.
-    pub fn revoke_credentials(&self) -> std::io::Result<bool> {
-        match &self.identity {
-            Some(identity) => identity.revoke(&self.module).map(|()| true),
-            None => Ok(false),
-        }
+    /// Voids the credentials this module was issued (the host gave up on it), here and
+    /// in the other hosts sharing the directory; false when identity is off and there
+    /// are none.
+    pub async fn revoke_credentials(&self) -> std::io::Result<bool> {
+        let Some(identity) = &self.identity else {
+            return Ok(false);
+        };
+        let revocation = identity.revoke(&self.module)?;
+        self.store.publish(&revocation).await;
+        Ok(true)
     }
 
     /// Starts the module with piped stdout/stderr (for [`super::output`]) and no stdin.

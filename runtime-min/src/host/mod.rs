@@ -35,6 +35,7 @@ mod output;
 mod presence;
 mod readiness;
 mod restart;
+mod revocation_sync;
 mod supervisor;
 
 use std::os::unix::fs::PermissionsExt;
@@ -184,6 +185,7 @@ pub async fn start_with(
         heartbeat_interval: config.directory.heartbeat_interval,
         identity: identity.clone(),
         tls: config.tls.environment(),
+        store: revocation_sync::RevocationBoard(directory.registry().store().clone()),
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
@@ -191,6 +193,13 @@ pub async fn start_with(
     // Its own token: renewal ends when every supervisor has, also when no one cancelled.
     // Only processes hold credential files; local modules run inside the host.
     let renewal_stop = CancellationToken::new();
+    let mirror = identity.as_ref().map(|identity| {
+        revocation_sync::spawn_mirror(
+            std::sync::Arc::clone(identity),
+            directory.registry().store().clone(),
+            renewal_stop.clone(),
+        )
+    });
     let renewal = identity.map(|identity| {
         let modules = config
             .modules
@@ -237,6 +246,10 @@ pub async fn start_with(
             modules.push(outcome);
         }
         renewal_stop.cancel();
+        // The mirror first: renewal removes the run directory it writes into.
+        if let Some(mirror) = mirror {
+            let _ = mirror.await;
+        }
         if let Some(renewal) = renewal {
             let _ = renewal.await;
         }

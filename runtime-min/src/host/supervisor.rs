@@ -247,7 +247,7 @@ impl Supervisor {
         .await;
         // What the crashed processes held must not outlive them: a credential that
         // leaked from one would otherwise work until it expires.
-        match self.launch.revoke_credentials() {
+        match self.launch.revoke_credentials().await {
             Ok(true) => {
                 self.say(format!(
                     "revoked the credentials of module '{}'",

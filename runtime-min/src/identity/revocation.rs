@@ -78,10 +78,26 @@ impl RevocationFile {
 
     /// Adds `revocation`, drops entries that no longer matter, rewrites the file.
     pub fn add(&self, revocation: Revocation) -> std::io::Result<()> {
+        self.merge(vec![revocation])
+    }
+
+    /// Adds the entries not there yet (other hosts' revocations, read again and again);
+    /// rewrites the file only when something changed.
+    pub fn merge(&self, revocations: Vec<Revocation>) -> std::io::Result<()> {
         let now = unix_seconds(SystemTime::now());
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = entries.len();
         entries.retain(|entry| entry.obsolete_at > now);
-        entries.push(revocation);
+        let mut changed = entries.len() != before;
+        for revocation in revocations {
+            if revocation.obsolete_at > now && !entries.contains(&revocation) {
+                entries.push(revocation);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
         let json = serde_json::to_string(&*entries).expect("revocations serialize");
         super::run_dir::write_private(&self.path, &json)
     }

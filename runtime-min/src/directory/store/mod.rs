@@ -136,4 +136,19 @@ pub trait InstanceStore: Send + Sync + 'static {
     /// The watchable view: the value changes whenever the set of live instances may have
     /// changed (a write counter in memory, the applied etcd revision for etcd).
     fn changes(&self) -> tokio::sync::watch::Receiver<u64>;
+
+    /// Tells every host sharing this store that `revocation` holds, until its
+    /// `obsolete_at` (`identity::revocation`). A store only one host uses has no one to
+    /// tell: that host's own revocations file already says it.
+    async fn publish_revocation(
+        &self,
+        _revocation: &crate::identity::Revocation,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// What the hosts sharing this store published and is not obsolete yet.
+    async fn revocations(&self) -> Result<Vec<crate::identity::Revocation>, StoreError> {
+        Ok(Vec::new())
+    }
 }

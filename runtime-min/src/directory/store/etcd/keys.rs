@@ -3,6 +3,7 @@
 //! ```text
 //! P instances/<instance_id>          -> JSON Instance       (under the instance's lease)
 //! P services/<service>/<instance_id> -> module name         (under the instance's lease)
+//! P revocations/<key>/<module>       -> JSON Revocation     (under a lease to its obsolete_at)
 //! ```
 //!
 //! The instance keys are what the watch cache mirrors. The service keys exist for the
@@ -46,6 +47,15 @@ impl Keys {
 
     pub fn holder(&self, service: &str, instance_id: &str) -> String {
         format!("{}services/{service}/{instance_id}", self.prefix)
+    }
+
+    pub fn revocations(&self) -> String {
+        format!("{}revocations/", self.prefix)
+    }
+
+    /// One per issuing key and module: a later revocation replaces an earlier one.
+    pub fn revocation(&self, key: &str, module: &str) -> String {
+        format!("{}revocations/{key}/{module}", self.prefix)
     }
 }
 

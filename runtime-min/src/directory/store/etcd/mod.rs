@@ -15,13 +15,14 @@ mod keys;
 use std::sync::Arc;
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions, Error as EtcdError};
+use etcd_client::{Client, ConnectOptions, Error as EtcdError, GetOptions, PutOptions};
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::{Claim, Instance, InstanceRecord, InstanceStore, ServiceBinding, StoreError};
 use crate::directory::config::EtcdSettings;
+use crate::identity::Revocation;
 use cache::Cache;
 use keys::Keys;
 
@@ -245,6 +246,47 @@ impl InstanceStore for EtcdStore {
 
     fn changes(&self) -> watch::Receiver<u64> {
         self.cache.subscribe()
+    }
+
+    async fn publish_revocation(&self, revocation: &Revocation) -> Result<(), StoreError> {
+        let now = crate::identity::credential::unix_seconds(std::time::SystemTime::now());
+        let remaining = Duration::from_secs(revocation.obsolete_at.saturating_sub(now).max(1));
+        let lease = self
+            .client
+            .lease_client()
+            .grant(lease_seconds(remaining), None)
+            .await
+            .map_err(unavailable)?
+            .id();
+        let json = serde_json::to_string(revocation).expect("a revocation serializes");
+        self.client
+            .kv_client()
+            .put(
+                self.keys.revocation(&revocation.key, &revocation.module),
+                json,
+                Some(PutOptions::new().with_lease(lease)),
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn revocations(&self) -> Result<Vec<Revocation>, StoreError> {
+        let response = self
+            .client
+            .kv_client()
+            .get(
+                self.keys.revocations(),
+                Some(GetOptions::new().with_prefix()),
+            )
+            .await
+            .map_err(unavailable)?;
+        // Another host's bad entry must not hide the good ones.
+        Ok(response
+            .kvs()
+            .iter()
+            .filter_map(|kv| serde_json::from_slice(kv.value()).ok())
+            .collect())
     }
 }
 
