@@ -26,7 +26,7 @@ pub struct RunEnvironment {
     /// `None` under `identity.enabled: false`.
     pub identity: Option<std::sync::Arc<HostIdentity>>,
     /// The directory's store, where revocations are published to other hosts.
-    pub store: RevocationBoard,
+    pub revocation_board: RevocationBoard,
     /// The `MODGEN_TLS_*` variables of the YAML's `tls:` section (empty without one).
     pub tls: Vec<(String, String)>,
 }
@@ -40,7 +40,7 @@ pub struct Launch {
     working_directory: Option<PathBuf>,
     environment: Vec<(String, String)>,
     identity: Option<std::sync::Arc<HostIdentity>>,
-    store: RevocationBoard,
+    revocation_board: RevocationBoard,
 }
 
 impl Launch {
@@ -88,7 +88,7 @@ impl Launch {
             working_directory: execution.working_directory.clone(),
             environment,
             identity: run.identity.clone(),
-            store: run.store.clone(),
+            revocation_board: run.revocation_board.clone(),
         }
     }
 
@@ -110,7 +110,7 @@ impl Launch {
             return Ok(false);
         };
         let revocation = identity.revoke(&self.module)?;
-        self.store.publish(&revocation).await;
+        self.revocation_board.publish(&revocation).await;
         Ok(true)
     }
 

@@ -185,7 +185,7 @@ pub async fn start_with(
         heartbeat_interval: config.directory.heartbeat_interval,
         identity: identity.clone(),
         tls: config.tls.environment(),
-        store: revocation_sync::RevocationBoard(directory.registry().store().clone()),
+        revocation_board: revocation_sync::RevocationBoard(directory.registry().store().clone()),
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.

@@ -6,7 +6,8 @@
 //!         │                                   │ MODGEN_IDENTITY_CREDENTIAL_FILE
 //!         └─ public key ─> MODGEN_IDENTITY_TRUSTED_KEYS, MODGEN_ACCESS_POLICY
 //! caller module: CallContext::inject ─> x-modgen-credential: mg1.<claims>.<sig>
-//! callee module: CallGuard (tower layer) ─ verify ─ policy ─> x-modgen-caller: <verified>
+//! callee module: CallGuard (tower layer) ─ verify ─ revoked? ─ policy ─> x-modgen-caller
+//! host gives up on a module ─> <run dir>/revocations.json (+ the shared store) ─> guards
 //! ```
 //!
 //! See docs/ARCHITECTURE.md, "Caller identity", for why Ed25519 tokens and not HMAC or
