@@ -30,3 +30,8 @@ pub const IDENTITY_CREDENTIAL_FILE: &str = "MODGEN_IDENTITY_CREDENTIAL_FILE";
 pub const IDENTITY_TRUSTED_KEYS: &str = "MODGEN_IDENTITY_TRUSTED_KEYS";
 /// Who may call this module, as JSON: `{"callers": ["a", "b"], "anonymous": false}`.
 pub const ACCESS_POLICY: &str = "MODGEN_ACCESS_POLICY";
+
+/// The Unix domain socket a module started by a host listens on (an absolute path in
+/// the host's per-run directory, 0700); the module registers `unix:<path>`. Unset
+/// (standalone, or the host's `transport: tcp`): loopback TCP, per `--listen`.
+pub const LISTEN_SOCKET: &str = "MODGEN_LISTEN_SOCKET";

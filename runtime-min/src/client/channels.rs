@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
 
-use super::{ClientOptions, connect::endpoint};
+use super::ClientOptions;
+use super::connect::Target;
 use crate::directory::Resolver;
 
 /// How long a resolved endpoint list is used before asking the directory again, so
@@ -16,7 +17,7 @@ pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Picked {
     pub channel: Channel,
-    /// `http://host:port`, to hand back to [`ServiceChannels::report_unavailable`];
+    /// `http://host:port` or `unix:/path`, to hand back to [`ServiceChannels::report_unavailable`];
     /// shared, so that picking allocates nothing.
     pub endpoint: Arc<str>,
 }
@@ -129,9 +130,9 @@ impl ServiceChannels {
                     endpoint: uri,
                 });
             }
-            match endpoint(&uri, &self.inner.options) {
-                Ok(endpoint) => {
-                    let channel = endpoint.connect_lazy();
+            match Target::parse(&uri, &self.inner.options) {
+                Ok(target) => {
+                    let channel = target.connect_lazy();
                     state.channels.insert(uri.clone(), channel.clone());
                     return Ok(Picked {
                         channel,

@@ -1,6 +1,7 @@
 use tonic::transport::{Channel, Endpoint};
 
 use super::ClientOptions;
+use super::unix::{self, UnixTarget};
 
 /// Why no channel could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +46,50 @@ pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectE
         .tcp_nodelay(true))
 }
 
-/// Connects to one endpoint, retrying with backoff per `options.retry`; each try is
-/// bounded by `options.connect_timeout`.
+/// Where a channel connects: a TCP endpoint (`http(s)://host:port`) or a Unix socket
+/// (`unix:/abs/path`, see [`super::unix`]).
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    Tcp(Endpoint),
+    Unix(UnixTarget),
+}
+
+impl Target {
+    pub(crate) fn parse(uri: &str, options: &ClientOptions) -> Result<Self, ConnectError> {
+        match unix::socket_path(uri) {
+            Some(Ok(path)) => Ok(Self::Unix(UnixTarget::new(path, options))),
+            Some(Err(reason)) => Err(ConnectError::InvalidUri {
+                uri: uri.to_owned(),
+                reason,
+            }),
+            None => endpoint(uri, options).map(Self::Tcp),
+        }
+    }
+
+    async fn connect(&self) -> Result<Channel, tonic::transport::Error> {
+        match self {
+            Self::Tcp(endpoint) => endpoint.connect().await,
+            Self::Unix(target) => target.connect().await,
+        }
+    }
+
+    /// A channel that connects on its first call.
+    pub(crate) fn connect_lazy(&self) -> Channel {
+        match self {
+            Self::Tcp(endpoint) => endpoint.connect_lazy(),
+            Self::Unix(target) => target.connect_lazy(),
+        }
+    }
+}
+
+/// Connects to one endpoint (`http(s)://host:port` or `unix:/abs/path`), retrying with
+/// backoff per `options.retry`; each try is bounded by `options.connect_timeout`.
 pub async fn connect(endpoint_uri: &str, options: &ClientOptions) -> Result<Channel, ConnectError> {
-    let endpoint = endpoint(endpoint_uri, options)?;
+    let target = Target::parse(endpoint_uri, options)?;
     let attempts = options.retry.attempts();
     let mut attempt = 1;
     loop {
-        match endpoint.connect().await {
+        match target.connect().await {
             Ok(channel) => return Ok(channel),
             Err(error) if attempt < attempts => {
                 let wait = options.retry.backoff(attempt);

@@ -8,6 +8,7 @@ mod channels;
 mod connect;
 pub mod generated;
 mod options;
+pub mod unix;
 
 pub use call::{call_once, call_unary};
 pub use channels::{DEFAULT_REFRESH_INTERVAL, Picked, ServiceChannels};

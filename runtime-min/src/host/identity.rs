@@ -24,11 +24,11 @@ pub struct HostIdentity {
 }
 
 impl HostIdentity {
-    /// Loads or makes the key and creates the run directory of the host whose directory
-    /// listens at `directory_endpoint`. `Ok(None)` under `identity.enabled: false`.
+    /// Loads or makes the key; credentials go to `dir`, the run directory the host created
+    /// (private) and removes after the run. `Ok(None)` under `identity.enabled: false`.
     pub fn start(
         settings: &IdentitySettings,
-        directory_endpoint: &str,
+        dir: &std::path::Path,
     ) -> Result<Option<Arc<Self>>, String> {
         if !settings.enabled {
             return Ok(None);
@@ -38,9 +38,6 @@ impl HostIdentity {
             None => Issuer::generate(),
         }
         .map_err(|error| error.to_string())?;
-        let run_dir = run_dir::for_directory(directory_endpoint);
-        run_dir::create_private(&run_dir)
-            .map_err(|error| format!("{}: {error}", run_dir.display()))?;
         let trusted_keys = std::iter::once(issuer.public_key())
             .chain(settings.trusted_keys.iter().map(String::as_str))
             .collect::<Vec<_>>()
@@ -48,7 +45,7 @@ impl HostIdentity {
         let identity = Self {
             issuer,
             ttl: settings.credential_ttl,
-            run_dir,
+            run_dir: dir.to_owned(),
             trusted_keys,
         };
         identity
@@ -92,7 +89,8 @@ impl HostIdentity {
 
     /// Renews every credential at a third of its lifetime until `stop`, so a module
     /// that re-reads at half its lifetime always finds a valid one. Credentials stop
-    /// being renewed with the host, so they lapse within `credential_ttl` of its end.
+    /// being renewed with the host, so they lapse within `credential_ttl` of its end
+    /// (and the host removes the run directory, files and all, once its modules are gone).
     pub fn spawn_renewal(
         self: Arc<Self>,
         modules: Vec<String>,
@@ -115,8 +113,6 @@ impl HostIdentity {
                     }
                 }
             }
-            // Nothing outlives the run: credential files go with it.
-            let _ = std::fs::remove_dir_all(&self.run_dir);
         })
     }
 }

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use modgen_contract::env;
 use tokio::process::{Child, Command};
 
-use super::config::ModuleEntry;
+use super::config::{ModuleEntry, Transport};
 use super::identity::HostIdentity;
 
 /// What the host tells every module about the run.
@@ -24,6 +24,10 @@ pub struct RunEnvironment {
     pub heartbeat_interval: std::time::Duration,
     /// `None` under `identity.enabled: false`.
     pub identity: Option<std::sync::Arc<HostIdentity>>,
+    /// The host's private run directory (0700), where module sockets live.
+    pub run_dir: PathBuf,
+    /// The YAML's host-wide `transport`.
+    pub transport: Transport,
 }
 
 /// Everything needed to start one module, resolved once and reused for every restart.
@@ -35,6 +39,8 @@ pub struct Launch {
     working_directory: Option<PathBuf>,
     environment: Vec<(String, String)>,
     identity: Option<std::sync::Arc<HostIdentity>>,
+    /// The socket the module listens on, on the `unix` transport.
+    socket: Option<PathBuf>,
 }
 
 impl Launch {
@@ -73,6 +79,10 @@ impl Launch {
         if let Some(identity) = &run.identity {
             environment.extend(identity.module_environment(entry));
         }
+        let socket = super::transport::socket_of(entry, run.transport, &run.run_dir);
+        if let Some(socket) = &socket {
+            environment.push((env::LISTEN_SOCKET.to_owned(), socket.display().to_string()));
+        }
 
         Self {
             module: entry.name.clone(),
@@ -81,6 +91,16 @@ impl Launch {
             working_directory: execution.working_directory.clone(),
             environment,
             identity: run.identity.clone(),
+            socket,
+        }
+    }
+
+    /// Removes the socket a process left behind (a killed one cannot remove its own),
+    /// so that no stale file stays in the run directory after it.
+    pub fn remove_stale_socket(&self) -> std::io::Result<()> {
+        match &self.socket {
+            Some(path) => crate::oop::remove_stale_socket(path),
+            None => Ok(()),
         }
     }
 
@@ -100,6 +120,7 @@ impl Launch {
         if let Some(identity) = &self.identity {
             identity.issue(&self.module)?;
         }
+        self.remove_stale_socket()?;
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -109,6 +130,8 @@ impl Launch {
             .env_remove(env::IDENTITY_CREDENTIAL_FILE)
             .env_remove(env::IDENTITY_TRUSTED_KEYS)
             .env_remove(env::ACCESS_POLICY)
+            // The socket is set again for the `unix` transport; on `tcp` none is meant.
+            .env_remove(env::LISTEN_SOCKET)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
             .env(env::INSTANCE_ID, instance_id)
             .stdin(Stdio::null())

@@ -36,6 +36,7 @@ mod presence;
 mod readiness;
 mod restart;
 mod supervisor;
+mod transport;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -47,12 +48,13 @@ use tokio_util::sync::CancellationToken;
 pub use config::{
     ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
     IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,
-    ShutdownPolicy,
+    ShutdownPolicy, Transport,
 };
 pub use deps::DependencyError;
 pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
+use crate::identity::run_dir;
 use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
@@ -77,6 +79,13 @@ pub enum HostError {
     Dependencies(#[from] DependencyError),
     #[error("cannot set up caller identity: {0}")]
     Identity(String),
+    /// The private run directory (credentials, module sockets) cannot be created.
+    #[error("cannot create the run directory {}: {source}", .path.display())]
+    RunDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -165,8 +174,17 @@ pub async fn start_with(
         )
         .await;
 
-    let identity =
-        HostIdentity::start(&config.identity, directory.endpoint()).map_err(HostError::Identity)?;
+    let run_dir = run_dir::for_directory(directory.endpoint());
+    let too_long = transport::check_socket_paths(&config.modules, config.transport, &run_dir);
+    if !too_long.is_empty() {
+        directory.stop().await;
+        return Err(HostError::Launch(too_long));
+    }
+    run_dir::create_private(&run_dir).map_err(|source| HostError::RunDir {
+        path: run_dir.clone(),
+        source,
+    })?;
+    let identity = HostIdentity::start(&config.identity, &run_dir).map_err(HostError::Identity)?;
     if let Some(identity) = &identity {
         output
             .host_line(
@@ -180,6 +198,8 @@ pub async fn start_with(
         directory_token: directory.token().map(str::to_owned),
         heartbeat_interval: config.directory.heartbeat_interval,
         identity: identity.clone(),
+        run_dir: run_dir.clone(),
+        transport: config.transport,
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
@@ -236,6 +256,8 @@ pub async fn start_with(
         if let Some(renewal) = renewal {
             let _ = renewal.await;
         }
+        // Nothing outlives the run: credentials and sockets go with it.
+        let _ = std::fs::remove_dir_all(&run_dir);
         directory.stop().await;
         drop(output);
         writer.finish().await;
