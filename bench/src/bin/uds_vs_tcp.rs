@@ -24,8 +24,7 @@ const ROUNDS: usize = 10;
 #[tokio::main]
 async fn main() {
     let calls = calls_from_args();
-    let implementation: Arc<dyn CalculatorClient> =
-        Arc::new(Calculator::new(CalculatorConfig::default()));
+    let implementation = Arc::new(Calculator::new(CalculatorConfig::default()));
     let tcp = serve_loopback(routes(implementation.clone()))
         .await
         .expect("serve on loopback TCP");
