@@ -149,6 +149,10 @@ async fn a_module_on_a_unix_socket_is_called_through_its_unix_endpoint() {
     let gone = format!("unix:{}", sockets.path().join("gone.sock").display());
     let refused = modgen_call_via("echo.v1.Echo/Echo", "--endpoint", &gone).await;
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains(&gone), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains(&gone),
+        "{}",
+        text(&refused.stderr)
+    );
     cancel.cancel();
 }

@@ -89,7 +89,12 @@ fn tcp_listeners_of(pid: i32) -> usize {
         .filter_map(|fd| std::fs::read_link(fd.path()).ok())
         .filter_map(|target| {
             let target = target.to_str()?.to_owned();
-            Some(target.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+            Some(
+                target
+                    .strip_prefix("socket:[")?
+                    .strip_suffix(']')?
+                    .to_owned(),
+            )
         })
         .filter(|inode| listening.contains(inode))
         .count()
@@ -129,18 +134,18 @@ async fn a_module_under_a_host_listens_on_an_owner_only_socket_and_on_no_tcp_por
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generated_client_path_calls_a_module_through_the_directory_over_its_socket() {
-    let host = host("", &echo_entry("echo", "    config: { label: on-a-socket }\n"));
+    let host = host(
+        "",
+        &echo_entry("echo", "    config: { label: on-a-socket }\n"),
+    );
     let directory_endpoint = host.directory_endpoint();
     endpoint_of(&host, "echo");
     // What `cargo modgen call` presents: the host's operator credential.
     install_process_credential(run_dir::operator_credential(&directory_endpoint));
 
     let resolver = DirectoryClient::connect(&directory_endpoint).await.unwrap();
-    let channels = ServiceChannels::new(
-        "echo.v1.Echo",
-        Arc::new(resolver),
-        ClientOptions::default(),
-    );
+    let channels =
+        ServiceChannels::new("echo.v1.Echo", Arc::new(resolver), ClientOptions::default());
     let request = EchoRequest {
         message: "over a socket".into(),
         ..Default::default()
@@ -201,7 +206,10 @@ async fn transport_tcp_keeps_a_module_on_loopback_host_wide_or_per_module() {
     let modules = format!(
         "{}{}",
         echo_entry("on-tcp", "    config: { label: tcp }\n"),
-        echo_entry("on-socket", "    transport: unix\n    config: { label: unix }\n"),
+        echo_entry(
+            "on-socket",
+            "    transport: unix\n    config: { label: unix }\n"
+        ),
     );
     let host = host("transport: tcp\n", &modules);
     let tcp = endpoint_of(&host, "on-tcp");

@@ -66,7 +66,12 @@ async fn main() {
         times.sort_unstable();
         let (p50, p99) = (percentile(times, 0.50), percentile(times, 0.99));
         figures.push((p50, p99));
-        println!("| {name} | {} | {} | {} |", show(p50), show(p99), show(mean(times)));
+        println!(
+            "| {name} | {} | {} | {} |",
+            show(p50),
+            show(p99),
+            show(mean(times))
+        );
     }
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!(

@@ -140,8 +140,7 @@ fn listen_on(
     matches: &ArgMatches,
     present: &impl Fn(&str) -> Option<String>,
 ) -> Result<ListenOn, clap::Error> {
-    let address: SocketAddr =
-        value(matches, &module_cli::LISTEN).expect("--listen has a default");
+    let address: SocketAddr = value(matches, &module_cli::LISTEN).expect("--listen has a default");
     let typed = matches.value_source(module_cli::LISTEN.long) == Some(ValueSource::CommandLine);
     match present(env::LISTEN_SOCKET) {
         Some(path) if !typed => crate::client::unix::check_socket_path(&path)

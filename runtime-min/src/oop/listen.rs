@@ -48,8 +48,7 @@ pub(crate) enum Listener {
 }
 
 /// The guarded router a module serves.
-pub(crate) type GuardedRouter =
-    Router<tower_layer::Stack<CallGuard, tower_layer::Identity>>;
+pub(crate) type GuardedRouter = Router<tower_layer::Stack<CallGuard, tower_layer::Identity>>;
 
 impl Listener {
     /// Binds `on` and returns the endpoint to register: `http://127.0.0.1:PORT` or
@@ -95,7 +94,9 @@ impl Listener {
                 tokio::spawn(router.serve_with_incoming_shutdown(incoming, shutdown))
             }
             Self::Unix { incoming, _file } => tokio::spawn(async move {
-                let served = router.serve_with_incoming_shutdown(incoming, shutdown).await;
+                let served = router
+                    .serve_with_incoming_shutdown(incoming, shutdown)
+                    .await;
                 drop(_file);
                 served
             }),
