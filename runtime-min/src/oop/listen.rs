@@ -43,7 +43,7 @@ pub(crate) enum Listener {
     Unix {
         incoming: UnixListenerStream,
         /// Removes the socket file once the server is gone.
-        _file: SocketFile,
+        file: SocketFile,
     },
 }
 
@@ -68,16 +68,9 @@ impl Listener {
                 Ok((Self::Tcp(incoming), advertised_endpoint(local)))
             }
             ListenOn::Unix(path) => {
-                let file = SocketFile::bind(path).map_err(bind_error)?;
-                let (listener, file) = file;
+                let (listener, file) = SocketFile::bind(path).map_err(bind_error)?;
                 let incoming = UnixListenerStream::new(listener);
-                Ok((
-                    Self::Unix {
-                        incoming,
-                        _file: file,
-                    },
-                    endpoint_for(path),
-                ))
+                Ok((Self::Unix { incoming, file }, endpoint_for(path)))
             }
         }
     }
@@ -93,11 +86,11 @@ impl Listener {
             Self::Tcp(incoming) => {
                 tokio::spawn(router.serve_with_incoming_shutdown(incoming, shutdown))
             }
-            Self::Unix { incoming, _file } => tokio::spawn(async move {
+            Self::Unix { incoming, file } => tokio::spawn(async move {
                 let served = router
                     .serve_with_incoming_shutdown(incoming, shutdown)
                     .await;
-                drop(_file);
+                drop(file);
                 served
             }),
         }
