@@ -95,3 +95,26 @@ fn generator_owned(files: FileSet) -> FileSet {
     }
     owned
 }
+
+/// The workspace's host crate (`host/`, see `emit::module::host_crate`) for the modules
+/// `members` (in the host's order, the workspace's first module first), under `root`.
+/// The runtime dependency is the first module's SDK's unless `runtime` is given: the host
+/// crate sits one level below the root, as that module's crates do.
+pub fn host_target(
+    root: &Path,
+    members: &[crate::HostMember<'_>],
+    runtime: Option<RuntimeDep>,
+) -> Result<Target, Errors> {
+    let runtime = runtime
+        .or_else(|| {
+            let first = members.first()?;
+            runtime_of_existing_sdk(&root.join(first.dir).join(&first.model.sdk.crate_name))
+        })
+        .unwrap_or_else(|| SdkOptions::default().runtime);
+    let files = crate::generate_host(members, &runtime).map_err(Errors::from)?;
+    Ok(Target {
+        root: root.to_path_buf(),
+        files,
+        ownership: Ownership::new([PathBuf::from(crate::HOST_DIR)]),
+    })
+}

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use modgen::{Manifest, WorkspaceOptions, members};
+use modgen::{FileState, Manifest, WorkspaceOptions, members};
 
 use super::new::{NewArgs, Staging, format_user_rust, refuse_non_empty, runtime_dep, write_inputs};
 
@@ -64,6 +64,23 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
         .collect();
     let sdk = format!("{name}/{}", model.sdk.crate_name);
     crates.sort_by_key(|member| *member != sdk);
+    // The host crate links every module, so it is regenerated with this one in it (and
+    // listed, for a workspace made before there was one).
+    let mut modules = super::host_crate::workspace_modules(root)?;
+    modules.push((PathBuf::from(name), model.clone()));
+    // In `workspace_modules`' order (the root's module, then by directory), which
+    // `generate` uses: the file written now is then fresh.
+    modules[1..].sort_by(|a, b| a.0.cmp(&b.0));
+    let host = super::host_crate::target(root, &modules)?;
+    let host_survey = modgen::freshness::survey(&host.root, &host.files, &host.ownership)
+        .map_err(|e| e.to_string())?;
+    if let Some(edited) = host_survey.problems().find(|f| f.state == FileState::Edited) {
+        return Err(format!(
+            "{}: edited by hand; run `cargo modgen generate --force` first, then add the module",
+            root.join(&edited.path).display()
+        ));
+    }
+    crates.push(modgen::HOST_DIR.to_owned());
     let cargo_path = root.join("Cargo.toml");
     let cargo_toml = members::add_cargo_members(
         &read(&cargo_path)?,
@@ -84,6 +101,7 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
     staging.finish(&target)?;
     replace(&cargo_path, &cargo_toml)?;
     replace(&host_path, &host_yaml)?;
+    modgen::freshness::apply(&host.root, &host_survey, false).map_err(|e| e.to_string())?;
 
     println!(
         "Added module `{name}` to the workspace at {}",
@@ -95,6 +113,7 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
     );
     println!("  Cargo.toml   members += {}", crates.join(", "));
     println!("  host.yaml    modules += {name}");
+    println!("  {}/        links {name} too", modgen::HOST_DIR);
     println!("Next: cargo build && cargo modgen run");
     Ok(())
 }

@@ -40,6 +40,8 @@ impl ConfigError {
 pub enum ConfigSource {
     File(PathBuf),
     Env(&'static str),
+    /// The `config` of a `type: local` module's entry in the host YAML, by module name.
+    Host(&'static str),
 }
 
 impl std::fmt::Display for ConfigSource {
@@ -47,6 +49,7 @@ impl std::fmt::Display for ConfigSource {
         match self {
             Self::File(path) => write!(f, "{}", path.display()),
             Self::Env(name) => write!(f, "environment variable {name}"),
+            Self::Host(module) => write!(f, "the host's config of module '{module}'"),
         }
     }
 }
@@ -127,6 +130,12 @@ impl ConfigLayer {
         let value = serde_json::from_str::<Value>(json)
             .map_err(|error| syntax(&source, "JSON", error.to_string()))?;
         Self::from_value::<C>(source, value)
+    }
+
+    /// The config a host hands a module it runs in its own process (`type: local`): the
+    /// entry's `config` from the host YAML, already parsed.
+    pub fn from_host<C: ModuleConfig>(module: &'static str, value: Value) -> Result<Self, LoadError> {
+        Self::from_value::<C>(ConfigSource::Host(module), value)
     }
 
     fn from_value<C: ModuleConfig>(source: ConfigSource, value: Value) -> Result<Self, LoadError> {

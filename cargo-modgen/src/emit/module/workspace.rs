@@ -29,7 +29,7 @@ pub fn files(model: &Model, names: &ModuleNames, options: &WorkspaceOptions) -> 
 /// with the repository then also shares its compiled dependencies.
 fn root_manifest(model: &Model, names: &ModuleNames) -> String {
     render(&WorkspaceManifest {
-        members: [&model.sdk.crate_name, &names.package],
+        members: [&model.sdk.crate_name, &names.package, super::HOST_DIR],
     })
 }
 
