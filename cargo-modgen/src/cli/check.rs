@@ -69,11 +69,7 @@ fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String
 
 /// Prints what is not fresh in `target` (and the baseline: `Some(missing)` for a module's
 /// target, `None` for one without a baseline); `FAILURE` when anything is.
-fn report(
-    args: &CheckArgs,
-    target: &Target,
-    baseline: Option<bool>,
-) -> Result<ExitCode, String> {
+fn report(args: &CheckArgs, target: &Target, baseline: Option<bool>) -> Result<ExitCode, String> {
     let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
         .map_err(|error| error.to_string())?;
     let root = target.root.display();
@@ -86,9 +82,7 @@ fn report(
         );
     }
     if survey.is_fresh() && !baseline_missing {
-        eprintln!(
-            "{root}: {counted} generated files are fresh"
-        );
+        eprintln!("{root}: {counted} generated files are fresh");
         return Ok(ExitCode::SUCCESS);
     }
     for status in survey.problems() {

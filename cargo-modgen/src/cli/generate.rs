@@ -68,8 +68,8 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
 fn refresh(target: &Target, force: bool) -> Result<(), String> {
     let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
         .map_err(|error| error.to_string())?;
-    let applied =
-        modgen::freshness::apply(&target.root, &survey, force).map_err(|error| error.to_string())?;
+    let applied = modgen::freshness::apply(&target.root, &survey, force)
+        .map_err(|error| error.to_string())?;
     eprintln!("{}: {applied}", target.root.display());
     Ok(())
 }

@@ -54,7 +54,10 @@ async fn supervise(binary: &Path, host_yaml: &Path, root: &Path) -> Result<ExitC
     let mut child = command
         .spawn()
         .map_err(|error| format!("cannot start {}: {error}", binary.display()))?;
-    let stdout = child.stdout.take().ok_or("the host's output is not readable")?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or("the host's output is not readable")?;
     let endpoint_file = directory_endpoint_file(root);
     let forward = tokio::spawn(forward_output(stdout, endpoint_file.clone()));
 

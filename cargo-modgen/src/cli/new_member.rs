@@ -74,7 +74,10 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
     let host = super::host_crate::target(root, &modules)?;
     let host_survey = modgen::freshness::survey(&host.root, &host.files, &host.ownership)
         .map_err(|e| e.to_string())?;
-    if let Some(edited) = host_survey.problems().find(|f| f.state == FileState::Edited) {
+    if let Some(edited) = host_survey
+        .problems()
+        .find(|f| f.state == FileState::Edited)
+    {
         return Err(format!(
             "{}: edited by hand; run `cargo modgen generate --force` first, then add the module",
             root.join(&edited.path).display()

@@ -56,14 +56,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     let packages = packages_to_build(&root, &modules, host_package.as_deref())?;
     let binaries = build(&root, &packages, args.release)?;
     if let Some(package) = host_package {
-        let binary = binaries
-            .get(&package)
-            .ok_or_else(|| {
-                format!(
-                    "cargo built no `{package}` binary: is `{}` a member of the workspace?",
-                    modgen::HOST_DIR
-                )
-            })?;
+        let binary = binaries.get(&package).ok_or_else(|| {
+            format!(
+                "cargo built no `{package}` binary: is `{}` a member of the workspace?",
+                modgen::HOST_DIR
+            )
+        })?;
         return super::host_process::run(binary, &host_yaml, &root);
     }
     point_at_built_binaries(&mut config, &binaries);
@@ -110,7 +108,8 @@ fn linking_host(
     );
     if !super::host_crate::keeps_host_crate(root) || !root.join(modgen::HOST_DIR).is_dir() {
         return Err(format!(
-            "{}: `type: local` modules ({}) run inside the workspace's host binary, and {} has              none; run `cargo modgen generate` there to create `{}/`",
+            "{}: `type: local` modules ({}) run inside the workspace's host binary, and {} has \
+             none; run `cargo modgen generate` there to create `{}/`",
             host_yaml.display(),
             locals.join(", "),
             root.display(),
@@ -123,7 +122,9 @@ fn linking_host(
         .collect();
     if let Some(missing) = locals.iter().find(|name| !linked.contains(name)) {
         return Err(format!(
-            "{}: module '{missing}' is `type: local`, but the workspace's host binary              `{package}` does not link it (it links: {}); make it `type: oop`, or add the              module to this workspace",
+            "{}: module '{missing}' is `type: local`, but the workspace's host binary \
+             `{package}` does not link it (it links: {}); make it `type: oop`, or add the \
+             module to this workspace",
             host_yaml.display(),
             linked.join(", ")
         ));

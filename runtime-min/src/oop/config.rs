@@ -134,7 +134,10 @@ impl ConfigLayer {
 
     /// The config a host hands a module it runs in its own process (`type: local`): the
     /// entry's `config` from the host YAML, already parsed.
-    pub fn from_host<C: ModuleConfig>(module: &'static str, value: Value) -> Result<Self, LoadError> {
+    pub fn from_host<C: ModuleConfig>(
+        module: &'static str,
+        value: Value,
+    ) -> Result<Self, LoadError> {
         Self::from_value::<C>(ConfigSource::Host(module), value)
     }
 

@@ -32,7 +32,9 @@ pub struct HostMember<'a> {
 
 /// The host crate's package name: the workspace's first module's, with `-host`.
 pub fn host_package(members: &[HostMember<'_>]) -> String {
-    let first = members.first().map_or("modgen", |m| m.model.module.name.as_str());
+    let first = members
+        .first()
+        .map_or("modgen", |m| m.model.module.name.as_str());
     format!("{first}-host")
 }
 
@@ -41,10 +43,7 @@ pub fn host_package(members: &[HostMember<'_>]) -> String {
 /// one level below the root, as the first module's crates do). `members` in the order the
 /// host lists them (the first one names the crate).
 pub fn generate_host(members: &[HostMember<'_>], runtime: &RuntimeDep) -> Result<FileSet, Error> {
-    let inputs: Vec<String> = members
-        .iter()
-        .map(|m| manifest_path(m.dir))
-        .collect();
+    let inputs: Vec<String> = members.iter().map(|m| manifest_path(m.dir)).collect();
     let package = host_package(members);
     let manifest = render(&HostManifest {
         package: &package,
