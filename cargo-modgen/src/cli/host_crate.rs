@@ -11,11 +11,13 @@ use super::workspace::MANIFEST_FILE;
 
 /// The modules of the workspace at `root`, in the host's order: the root's own module,
 /// then each module added to it (`<root>/<dir>/modgen.toml`) in name order. Each with
-/// its directory relative to the root.
+/// its directory relative to the root. Hidden directories are not modules (`new` stages
+/// a module in one before moving it into place).
 pub fn workspace_modules(root: &Path) -> Result<Vec<(PathBuf, Model)>, String> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
         .map_err(|error| format!("cannot read {}: {error}", root.display()))?
         .filter_map(Result::ok)
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
         .filter(|entry| entry.path().join(MANIFEST_FILE).is_file())
         .map(|entry| PathBuf::from(entry.file_name()))
         .collect();
