@@ -365,6 +365,30 @@ mod tests {
         );
     }
 
+    /// A `type: local` module's config is the host YAML's entry, already parsed: merged
+    /// over the defaults as a process's, its mistakes named as the host's.
+    #[test]
+    fn a_local_modules_config_from_the_host_merges_and_names_its_source() {
+        let layer = ConfigLayer::from_host::<Plain>("calc", serde_json::json!({"name": "a"}));
+        let config: Plain = load(&[layer.unwrap()]).unwrap();
+        assert_eq!(config.name, "a");
+        assert_eq!(config.limits, Limits::default());
+
+        let layer = ConfigLayer::from_host::<Plain>("calc", serde_json::json!({"nmae": "a"}));
+        let message = load::<Plain>(&[layer.unwrap()]).unwrap_err().to_string();
+        assert!(
+            message.starts_with("nmae: unknown field `nmae`")
+                && message.ends_with("(from the host's config of module 'calc')"),
+            "{message}"
+        );
+
+        let error = ConfigLayer::from_host::<Plain>("calc", serde_json::json!([1])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the host's config of module 'calc' must hold an object of config keys, found a list"
+        );
+    }
+
     #[test]
     fn validate_runs_on_the_merged_config() {
         let layer = env_layer::<Plain>(r#"{"limits": {"min": 5}}"#).unwrap();

@@ -146,10 +146,7 @@ mod tests {
     #[tokio::test]
     async fn more_values_than_max_values_are_refused_before_any_call() {
         let calculator = Arc::new(FakeCalculatorClient::new());
-        let config = TallyConfig {
-            max_values: 2,
-            ..TallyConfig::default()
-        };
+        let config = TallyConfig { max_values: 2 };
         let error = Tally::new(config, calculator.clone())
             .total(
                 &CallContext::new(),
