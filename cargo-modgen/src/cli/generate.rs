@@ -60,6 +60,9 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
     }
     if let Some(host) = super::host_crate::target_for(&manifests[0])? {
         refresh(&host, args.force)?;
+        if let Some(note) = super::host_crate::unlisted_note(&host.root) {
+            eprintln!("{note}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -69,3 +69,19 @@ pub fn target_for(manifest: &Path) -> Result<Option<Target>, String> {
     }
     target(&root, &workspace_modules(&root)?).map(Some)
 }
+
+/// A note when the root `Cargo.toml` has a `[workspace]` whose members lack the host
+/// crate (a workspace made before there was one): cargo would not build it.
+pub fn unlisted_note(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let document = text.parse::<toml_edit::DocumentMut>().ok()?;
+    let members = document.get("workspace")?.get("members")?.as_array()?;
+    if members.iter().any(|member| member.as_str() == Some(HOST_DIR)) {
+        return None;
+    }
+    Some(format!(
+        "note: add \"{HOST_DIR}\" to [workspace].members in {} so that cargo builds the host \
+         binary (`type: local` modules run in it)",
+        root.join("Cargo.toml").display()
+    ))
+}
