@@ -46,6 +46,8 @@ pub fn workspace_target(
         cargo_workspace: root.join("Cargo.toml").is_file(),
         target_dir: "target".to_owned(),
     };
+    // The host crate links every module of the workspace: it is `host_target`'s.
+    // The host crate links every module of the workspace: it is `host_target`'s.
     let files = crate::generate_workspace(model, &options)?;
     Ok(Target {
         root: root.to_path_buf(),
@@ -86,10 +88,12 @@ pub fn runtime_of_existing_sdk(sdk_dir: &Path) -> Option<RuntimeDep> {
         .map(|version| RuntimeDep::Version(version.to_owned()))
 }
 
+/// The generator-owned files but the host crate's, which links every module of the
+/// workspace and so is [`host_target`]'s.
 fn generator_owned(files: FileSet) -> FileSet {
     let mut owned = FileSet::new();
     for file in files {
-        if file.owner == Owner::Generator {
+        if file.owner == Owner::Generator && !file.path.starts_with(crate::HOST_DIR) {
             owned.insert(file);
         }
     }

@@ -76,7 +76,10 @@ pub fn unlisted_note(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
     let document = text.parse::<toml_edit::DocumentMut>().ok()?;
     let members = document.get("workspace")?.get("members")?.as_array()?;
-    if members.iter().any(|member| member.as_str() == Some(HOST_DIR)) {
+    if members
+        .iter()
+        .any(|member| member.as_str() == Some(HOST_DIR))
+    {
         return None;
     }
     Some(format!(

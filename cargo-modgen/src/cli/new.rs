@@ -83,12 +83,7 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
         cargo_workspace: true,
         target_dir: "target".to_string(),
     };
-    let mut files = modgen::generate_workspace(&model, &options).map_err(|e| e.to_string())?;
-    let host = [modgen::HostMember {
-        dir: Path::new(""),
-        model: &model,
-    }];
-    files.merge(modgen::generate_host(&host, &runtime).map_err(|e| e.to_string())?);
+    let files = modgen::generate_workspace(&model, &options).map_err(|e| e.to_string())?;
     modgen::write_fileset(staging.path(), &files)
         .map_err(|e| format!("cannot write into {}: {e}", staging.path().display()))?;
     modgen::baseline::write(staging.path(), &model)
