@@ -53,7 +53,7 @@ pub struct WorkspaceOptions {
     /// directory (both sit one level below the workspace root), or absolute.
     pub runtime: RuntimeDep,
     /// `true` for a standalone workspace (`new`): a root `Cargo.toml` with `[workspace]`
-    /// is emitted. `false` when the crates are members of an enclosing workspace (the
+    /// is emitted, and the host crate (`host/`) it lists. `false` when the crates are members of an enclosing workspace (the
     /// repository's examples), which a nested `[workspace]` would break.
     pub cargo_workspace: bool,
     /// Cargo's target directory relative to the workspace root, for `host.yaml`'s
