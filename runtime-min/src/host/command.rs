@@ -127,3 +127,41 @@ fn init_tracing(verbose: u8) {
         .with_writer(std::io::stderr)
         .init();
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn oop_modules_run_what_the_executables_dir_holds_and_local_ones_are_left_alone() {
+        let built = tempfile::tempdir().unwrap();
+        std::fs::write(built.path().join("calc"), "").unwrap();
+        let yaml = "modules:
+  calc:
+    runtime: { type: oop, execution: { executable_path: /elsewhere/target/debug/calc } }
+  other:
+    runtime: { type: oop, execution: { executable_path: /elsewhere/target/debug/other } }
+  inside:
+    runtime: { type: local, execution: { executable_path: /elsewhere/target/debug/calc } }
+";
+        let mut config = HostConfig::from_yaml_str(yaml, Path::new("/w/host.yaml")).unwrap();
+
+        run_executables_from(&mut config, built.path());
+
+        let paths: Vec<_> = config
+            .modules
+            .iter()
+            .map(|m| m.runtime.execution.executable_path.clone())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                built.path().join("calc"),
+                "/elsewhere/target/debug/other".into(),
+                "/elsewhere/target/debug/calc".into(),
+            ]
+        );
+    }
+}
