@@ -295,6 +295,9 @@ pub struct WorkspaceReadme<'a> {
     pub sdk_crate: &'a str,
     pub sdk_lib: String,
     pub example_call: String,
+    /// The workspace is its own (`new`), with the host crate in `host/`; else the module
+    /// is part of a larger one, whose root holds it.
+    pub host_crate: bool,
 }
 
 /// `modgen.toml` as `new` writes it.
