@@ -1,7 +1,8 @@
 //! The README's quickstart, for real: `cargo modgen new` from a corpus proto, an
 //! implementation written into the user-owned file, `cargo modgen run` (build, host,
 //! directory, the module out of process), `cargo modgen call`, a call through the
-//! generated SDK client, then SIGTERM: the module deregisters and everything exits 0.
+//! generated SDK client, then SIGTERM: the module deregisters and everything exits 0;
+//! then the same module as `type: local`, inside the workspace's host binary.
 //!
 //! Slow (it builds the generated workspace; the dependencies come from the shared target
 //! directory), so it runs the whole story once per proto rather than once per assertion.
@@ -107,6 +108,33 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
         output.contains("[calculator] ") && output.contains("deregistered from the directory"),
         "{output}"
     );
+
+    // The same module inside the workspace's host binary: one word of host.yaml changed,
+    // no code, and `run` builds and runs `host/`.
+    let host_yaml = workspace.join("host.yaml");
+    let yaml = std::fs::read_to_string(&host_yaml).unwrap();
+    assert!(yaml.contains("      type: oop\n"), "{yaml}");
+    std::fs::write(
+        &host_yaml,
+        yaml.replace("      type: oop\n", "      type: local\n"),
+    )
+    .unwrap();
+    let mut run = Running::start(&workspace);
+    let directory = run.wait_for_directory();
+    run.wait_for_line("modgen-host: local module 'calculator' serving on ");
+    let sum = modgen_ok(
+        &workspace,
+        &[
+            "call",
+            "--directory",
+            &directory,
+            "oop.calculator.v1.CalculatorService/Add",
+            r#"{"a": 40, "b": 2}"#,
+        ],
+    );
+    assert_eq!(json(&sum)["sum"], "42", "{sum}");
+    let (status, output) = run.terminate();
+    assert_eq!(status.code(), Some(0), "{output}");
 }
 
 #[test]
