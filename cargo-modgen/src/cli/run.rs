@@ -65,7 +65,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
         return super::host_process::run(binary, &host_yaml, &root);
     }
     point_at_built_binaries(&mut config, &binaries);
+    run_in_process(config, &root)
+}
 
+/// The host library in this process, every module of `config` out of process.
+fn run_in_process(config: HostConfig, root: &Path) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,7 +79,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
         let running = host::start(config, lifecycle::root_token())
             .await
             .map_err(|error| error.to_string())?;
-        let endpoint_file = directory_endpoint_file(&root);
+        let endpoint_file = directory_endpoint_file(root);
         remember_endpoint(&endpoint_file, running.directory_endpoint());
         eprintln!(
             "modgen: call a module with `cargo modgen call <package.Service>/<Method> '<json>'` \
