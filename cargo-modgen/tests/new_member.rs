@@ -196,3 +196,38 @@ fn a_module_name_the_host_already_has_changes_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn a_host_crate_edited_by_hand_is_not_overwritten_and_nothing_is_added() {
+    let (_base, root) = calc_workspace();
+    let host_main = root.join("host/src/main.rs");
+    std::fs::write(
+        &host_main,
+        read(&host_main).replace("fn main()", "fn main /* mine */ ()"),
+    )
+    .unwrap();
+    let (cargo_before, host_before, main_before) = (
+        read(&root.join("Cargo.toml")),
+        read(&root.join("host.yaml")),
+        read(&host_main),
+    );
+
+    let output = new("greeter", &root);
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("host/src/main.rs: edited by hand"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!root.join("greeter").exists());
+    let staged: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains("greeter"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+    assert_eq!(read(&root.join("Cargo.toml")), cargo_before);
+    assert_eq!(read(&root.join("host.yaml")), host_before);
+    assert_eq!(read(&host_main), main_before);
+}
