@@ -27,7 +27,7 @@ use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
 use crate::hub::ClientHub;
 use crate::lifecycle::BoxError;
-use crate::oop::{ModuleHandle, ModuleSpec, Routes};
+use crate::oop::{ModuleHandle, ModuleSpec, Routes, with_reflection};
 
 type Build = Box<dyn FnOnce(serde_json::Value, ModuleHandle) -> BuildFuture + Send + 'static>;
 type BuildFuture = Pin<Box<dyn Future<Output = Result<Routes, BoxError>> + Send + 'static>>;
@@ -129,6 +129,18 @@ impl LocalSupervisor {
         let routes = match build(self.config.clone(), handle).await {
             Ok(routes) => routes,
             Err(error) => return failed(format!("build: {error}")),
+        };
+        // Served as an OoP module's are: health and reflection beside the module's routes,
+        // so health checkers and `cargo modgen call` need not know where it runs.
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for service in spec.service_names {
+            health
+                .set_service_status(*service, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        let routes = match with_reflection(routes.add_service(health_service), &spec) {
+            Ok(routes) => routes,
+            Err(error) => return failed(error.to_string()),
         };
         let incoming = match TcpIncoming::bind(([127, 0, 0, 1], 0).into()) {
             Ok(incoming) => incoming.with_nodelay(Some(true)),

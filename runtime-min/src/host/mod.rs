@@ -22,6 +22,7 @@
 //! the directory the moment the process exits (`presence.rs`), so a crashed module is
 //! never resolved for the rest of its TTL.
 
+mod command;
 pub mod config;
 pub mod deps;
 mod directory;
@@ -45,6 +46,7 @@ use futures_util::future::join_all;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use command::{main, run_executables_from};
 pub use config::{
     ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
     IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,

@@ -253,7 +253,9 @@ fn load_launch_config<C: ModuleConfig>(launch: &Launch) -> Result<C, LoadError> 
     config::load(&layers)
 }
 
-fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
+/// `routes` plus server reflection (v1 and v1alpha) of the spec's descriptors; also what a
+/// host serves for its `type: local` modules.
+pub(crate) fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
     let builder = || {
         spec.file_descriptor_sets.iter().fold(
             tonic_reflection::server::Builder::configure(),
