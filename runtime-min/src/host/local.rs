@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 
 use super::outcome::{ModuleEnd, ModuleOutcome};
+use super::identity::LocalIdentity;
 use super::output::{Output, Stream};
 use super::readiness::ModuleReadiness;
 use crate::directory::{DirectoryClient, Registration};
@@ -77,6 +78,7 @@ pub struct LocalSupervisor {
     pub output: Output,
     pub stop: CancellationToken,
     pub readiness: ModuleReadiness,
+    pub identity: LocalIdentity,
 }
 
 impl LocalSupervisor {
@@ -121,6 +123,7 @@ impl LocalSupervisor {
             cancel: module_token.clone(),
             hub: self.run.hub.clone(),
             directory: Some(directory.clone()),
+            credential: self.identity.credential.clone(),
         };
         let instance_id = handle.instance_id.clone();
         let Some(build) = self.module.build.take() else {
@@ -141,6 +144,7 @@ impl LocalSupervisor {
         let drain = CancellationToken::new();
         let server = tokio::spawn(
             tonic::transport::Server::builder()
+                .layer(self.identity.guard.clone())
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, drain.clone().cancelled_owned()),
         );

@@ -12,6 +12,7 @@
 //! See docs/ARCHITECTURE.md, "Caller identity", for why Ed25519 tokens and not HMAC or
 //! mTLS.
 
+mod caller;
 pub mod credential;
 mod guard;
 pub mod policy;
@@ -23,6 +24,7 @@ use std::path::PathBuf;
 
 use modgen_contract::env;
 
+pub use caller::{CallerCredential, PresentingResolver};
 pub use credential::{Claims, CredentialError, Issuer, KeyError, TrustedKeys};
 pub use guard::{CallGuard, Guarded};
 pub use policy::AccessPolicy;

@@ -4,6 +4,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::directory::{DirectoryClient, Resolver};
 use crate::hub::ClientHub;
+use crate::identity::{CallerCredential, PresentingResolver};
 
 /// What a module's build closure gets besides its config: who it is, a token for its
 /// background tasks, the client hub, and the directory for finding other modules.
@@ -14,6 +15,9 @@ pub struct ModuleHandle {
     pub(crate) cancel: CancellationToken,
     pub(crate) hub: ClientHub,
     pub(crate) directory: Option<DirectoryClient>,
+    /// A local module's own credential, presented by the clients built over
+    /// [`Self::resolver`]; `None` in a process module, whose calls present the process's.
+    pub(crate) credential: Option<CallerCredential>,
 }
 
 impl ModuleHandle {
@@ -41,10 +45,22 @@ impl ModuleHandle {
     }
 
     /// The directory as a [`Resolver`] for SDK clients (`wire_client(hub, resolver)`);
-    /// `None` when running standalone.
+    /// `None` when running standalone. Clients built over it call as this module: in a
+    /// local module they present its own credential, not the host process's.
     pub fn resolver(&self) -> Option<Arc<dyn Resolver>> {
-        self.directory
-            .clone()
-            .map(|directory| Arc::new(directory) as Arc<dyn Resolver>)
+        let directory = Arc::new(self.directory.clone()?) as Arc<dyn Resolver>;
+        Some(match &self.credential {
+            Some(credential) => Arc::new(PresentingResolver {
+                inner: directory,
+                credential: credential.clone(),
+            }),
+            None => directory,
+        })
+    }
+
+    /// The credential this module's clients present, when it is not the process's
+    /// (a local module inside a host).
+    pub fn caller_credential(&self) -> Option<&CallerCredential> {
+        self.credential.as_ref()
     }
 }
