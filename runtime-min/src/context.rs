@@ -162,7 +162,11 @@ impl CallContext {
 
     /// [`Self::inject`] presenting `credential` (a module's own, bound to the client that
     /// makes the call) rather than the process's.
-    pub(crate) fn inject_as(&self, metadata: &mut MetadataMap, credential: Option<&CallerCredential>) {
+    pub(crate) fn inject_as(
+        &self,
+        metadata: &mut MetadataMap,
+        credential: Option<&CallerCredential>,
+    ) {
         // User entries first: none can have a reserved name, and the runtime's follow.
         self.metadata.write_into(metadata);
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);

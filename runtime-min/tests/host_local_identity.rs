@@ -69,8 +69,13 @@ async fn start_host(clients: &Clients, cancel: &CancellationToken) -> RunningHos
         echo_module_binary().display()
     );
     let config = HostConfig::from_yaml_str(&yaml, Path::new("host.yaml")).unwrap();
-    let locals = vec![local("allowed", clients.clone()), local("denied", clients.clone())];
-    host::start_with(config, locals, cancel.clone()).await.unwrap()
+    let locals = vec![
+        local("allowed", clients.clone()),
+        local("denied", clients.clone()),
+    ];
+    host::start_with(config, locals, cancel.clone())
+        .await
+        .unwrap()
 }
 
 async fn endpoint(directory: &DirectoryClient, service: &str) -> String {
@@ -133,7 +138,10 @@ async fn local_modules_call_under_their_own_names_and_their_servers_check_caller
     let reply = echo_through(&client_of(&clients, "allowed"), "")
         .await
         .unwrap();
-    assert_eq!(reply.caller, "allowed", "the echo process verified the name");
+    assert_eq!(
+        reply.caller, "allowed",
+        "the echo process verified the name"
+    );
     assert_refused(
         echo_through(&client_of(&clients, "denied"), "").await,
         Code::PermissionDenied,

@@ -65,8 +65,15 @@ impl State {
 
 impl ServiceChannels {
     pub fn new(service_name: &str, resolver: Arc<dyn Resolver>, options: ClientOptions) -> Self {
-        let credential = resolver.caller_credential();
-        Self::with_source(service_name, Source::Resolver(resolver), credential, options)
+        let credential = resolver
+            .caller()
+            .and_then(|caller| caller.credential.clone());
+        Self::with_source(
+            service_name,
+            Source::Resolver(resolver),
+            credential,
+            options,
+        )
     }
 
     /// A fixed channel (tests, in-process loopback, an explicit `--endpoint`).

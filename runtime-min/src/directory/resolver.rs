@@ -3,7 +3,7 @@
 
 use tonic::Status;
 
-use crate::identity::CallerCredential;
+use crate::identity::Caller;
 
 /// Anything that maps a gRPC service name to the endpoints of its live instances.
 #[async_trait::async_trait]
@@ -12,9 +12,10 @@ pub trait Resolver: Send + Sync + 'static {
     /// An empty list is Ok; transport failures are Err(Status).
     async fn resolve_all(&self, service_name: &str) -> Result<Vec<String>, Status>;
 
-    /// The credential the clients built over this resolver present, when they call as
-    /// a module of their own (a local module inside a host); `None`: the process's.
-    fn caller_credential(&self) -> Option<CallerCredential> {
+    /// The module the clients built over this resolver call as (a module's handle
+    /// gives such a resolver): its name for calls through the hub, and the credential
+    /// for calls over the wire. `None`: no module of its own (the process's credential).
+    fn caller(&self) -> Option<&Caller> {
         None
     }
 }

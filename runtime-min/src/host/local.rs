@@ -20,8 +20,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 
-use super::outcome::{ModuleEnd, ModuleOutcome};
 use super::identity::LocalIdentity;
+use super::outcome::{ModuleEnd, ModuleOutcome};
 use super::output::{Output, Stream};
 use super::readiness::ModuleReadiness;
 use crate::directory::{DirectoryClient, Registration};

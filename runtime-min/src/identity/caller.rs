@@ -7,7 +7,9 @@
 //! mints its credential in memory, the module's [`ModuleHandle`](crate::oop::ModuleHandle)
 //! hands it to the clients it builds (through [`ModuleHandle::resolver`]
 //! (crate::oop::ModuleHandle::resolver), which SDK clients are built over), and every
-//! call those clients make presents it instead of the process's.
+//! call those clients make presents it instead of the process's. The same resolver
+//! names the module, so a call through the hub (no wire, no credential) sets the callee's
+//! `ctx.caller` to it.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -85,21 +87,31 @@ impl CallerCredential {
     }
 }
 
-/// A resolver whose clients call as one module: resolves through `inner`, and hands
-/// [`Resolver::caller_credential`] the module's credential.
-pub struct PresentingResolver {
+/// The module a client calls as: its name (set as the callee's `ctx.caller` on calls
+/// through the hub) and, for a local module, its own credential (presented on calls over
+/// the wire instead of the process's).
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub module: Arc<str>,
+    /// `None`: calls present the process's credential, if it has one.
+    pub credential: Option<CallerCredential>,
+}
+
+/// A resolver whose clients call as one module: resolves through `inner`, and tells the
+/// clients built over it who is calling ([`Resolver::caller`]).
+pub struct CallerResolver {
     pub inner: Arc<dyn Resolver>,
-    pub credential: CallerCredential,
+    pub caller: Caller,
 }
 
 #[async_trait::async_trait]
-impl Resolver for PresentingResolver {
+impl Resolver for CallerResolver {
     async fn resolve_all(&self, service_name: &str) -> Result<Vec<String>, Status> {
         self.inner.resolve_all(service_name).await
     }
 
-    fn caller_credential(&self) -> Option<CallerCredential> {
-        Some(self.credential.clone())
+    fn caller(&self) -> Option<&Caller> {
+        Some(&self.caller)
     }
 }
 
@@ -127,8 +139,12 @@ mod tests {
         let names: Vec<String> = ["a", "b"]
             .into_iter()
             .map(|module| {
-                let credential = CallerCredential::minted(issuer.clone(), module, Duration::from_secs(60));
-                trust.verify(credential.current().to_str().unwrap()).unwrap().module
+                let credential =
+                    CallerCredential::minted(issuer.clone(), module, Duration::from_secs(60));
+                trust
+                    .verify(credential.current().to_str().unwrap())
+                    .unwrap()
+                    .module
             })
             .collect();
         assert_eq!(names, ["a", "b"]);

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use modgen_contract::env;
 
-pub use caller::{CallerCredential, PresentingResolver};
+pub use caller::{Caller, CallerCredential, CallerResolver};
 pub use credential::{Claims, CredentialError, Issuer, KeyError, TrustedKeys};
 pub use guard::{CallGuard, Guarded};
 pub use policy::AccessPolicy;

@@ -4,7 +4,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::directory::{DirectoryClient, Resolver};
 use crate::hub::ClientHub;
-use crate::identity::{CallerCredential, PresentingResolver};
+use crate::identity::{Caller, CallerCredential, CallerResolver};
 
 /// What a module's build closure gets besides its config: who it is, a token for its
 /// background tasks, the client hub, and the directory for finding other modules.
@@ -15,8 +15,8 @@ pub struct ModuleHandle {
     pub(crate) cancel: CancellationToken,
     pub(crate) hub: ClientHub,
     pub(crate) directory: Option<DirectoryClient>,
-    /// A local module's own credential, presented by the clients built over
-    /// [`Self::resolver`]; `None` in a process module, whose calls present the process's.
+    /// Who the clients built over [`Self::resolver`] call as: this module, with its own
+    /// credential in a local module (`None` in a process module: the process's).
     pub(crate) credential: Option<CallerCredential>,
 }
 
@@ -45,17 +45,18 @@ impl ModuleHandle {
     }
 
     /// The directory as a [`Resolver`] for SDK clients (`wire_client(hub, resolver)`);
-    /// `None` when running standalone. Clients built over it call as this module: in a
-    /// local module they present its own credential, not the host process's.
+    /// `None` when running standalone. Clients built over it call as this module: its
+    /// name is the callee's `ctx.caller` on calls through the hub, and in a local module
+    /// they present its own credential, not the host process's.
     pub fn resolver(&self) -> Option<Arc<dyn Resolver>> {
         let directory = Arc::new(self.directory.clone()?) as Arc<dyn Resolver>;
-        Some(match &self.credential {
-            Some(credential) => Arc::new(PresentingResolver {
-                inner: directory,
-                credential: credential.clone(),
-            }),
-            None => directory,
-        })
+        Some(Arc::new(CallerResolver {
+            inner: directory,
+            caller: Caller {
+                module: self.name.into(),
+                credential: self.credential.clone(),
+            },
+        }))
     }
 
     /// The credential this module's clients present, when it is not the process's
