@@ -3,9 +3,12 @@
 //! calculator spawned by the host, reached through the directory and gRPC), each under
 //! `modgen_runtime::host` with the same YAML but for `type:`.
 //!
-//! The caller is a local module in the first layout; in the second it is this process,
-//! holding what an OoP module's `wire_client` returns (a client resolved through the
-//! host's directory), so the call path is the one between two OoP modules.
+//! The caller is a `type: local` module in both layouts and calls through what its
+//! `wire_client` returned. Calculator local: the implementation from the shared hub,
+//! wrapped so the callee's `ctx.caller` names the caller (no wire, no serialisation).
+//! Calculator OoP: a generated client resolved through the host's directory, presenting
+//! the caller's host-minted credential, which the calculator process's guard verifies:
+//! the call path between two OoP modules (client, gRPC over loopback, guard, server).
 //!
 //! ```sh
 //! cargo build --release -p calculator -p modgen-bench
@@ -22,9 +25,7 @@ use calculator::Calculator;
 use calculator::generated::{CalculatorConfig, SPEC, routes};
 use calculator_sdk::proto::oop::calculator::v1::AddRequest;
 use calculator_sdk::{CalculatorClient, CallContext, register_local, wire_client};
-use modgen_runtime::directory::{DirectoryClient, Resolver};
 use modgen_runtime::host::{self, HostConfig, LocalModule};
-use modgen_runtime::hub::ClientHub;
 use modgen_runtime::oop::ModuleSpec;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -34,17 +35,20 @@ const WARM_UP: usize = 1_000;
 #[tokio::main]
 async fn main() {
     let calls = calls_from_args();
-    let (local_host, local_cancel, local) = both_local().await;
-    let (oop_host, oop_cancel, oop) = both_oop().await;
+    let (local_host, local_cancel, local) = start_layout(Layout::Local).await;
+    let (oop_host, oop_cancel, oop) = start_layout(Layout::Oop).await;
 
     let mut samples = [Vec::new(), Vec::new()];
     let rounds = 10;
     for round in 0..=rounds {
         let count = if round == 0 { WARM_UP } else { calls / rounds };
-        for (client, times) in [&local, &oop].into_iter().zip(samples.iter_mut()) {
+        // The first of the two alternates, so neither always runs on a warmer cache.
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let client = [&local, &oop][which];
             let measured = time_calls(client.as_ref(), count).await;
             if round > 0 {
-                times.extend(measured);
+                samples[which].extend(measured);
             }
         }
     }
@@ -75,18 +79,40 @@ async fn main() {
     );
 }
 
-/// The calculator and a caller module, both `type: local`; returns what the caller's
-/// `wire_client` gave it.
-async fn both_local() -> (
+/// Where the calculator runs; the caller is a `type: local` module either way, so its
+/// call goes through what its `wire_client` returned: the implementation from the hub, or
+/// a generated client resolved through the directory, presenting the caller's own
+/// credential to the calculator process's guard (the wire path of any OoP caller).
+#[derive(Clone, Copy)]
+enum Layout {
+    Local,
+    Oop,
+}
+
+/// The host of one layout (the same YAML but for the calculator's `type:`), its stop
+/// token, and what the caller's `wire_client` gave it.
+async fn start_layout(
+    layout: Layout,
+) -> (
     host::RunningHost,
     CancellationToken,
     Arc<dyn CalculatorClient>,
 ) {
-    let yaml = "modules:
-  calculator: { runtime: { type: local } }
-  caller: { runtime: { type: local }, deps: [calculator] }
-";
-    let config = HostConfig::from_yaml_str(yaml, "host.yaml".as_ref()).expect("yaml");
+    let calculator_runtime = match layout {
+        Layout::Local => "{ type: local }".to_owned(),
+        Layout::Oop => format!(
+            "{{ type: oop, execution: {{ executable_path: {}, environment: {{ RUST_LOG: warn }} }} }}",
+            calculator_binary().display()
+        ),
+    };
+    let yaml = format!(
+        "modules:
+  calculator: {{ runtime: {calculator_runtime} }}
+  caller: {{ runtime: {{ type: local }}, deps: [calculator] }}
+"
+    );
+    let config = HostConfig::from_yaml_str(&yaml, "host.yaml".as_ref()).expect("yaml");
+    // Linked either way; the host runs it here only where the YAML says `local`.
     let calculator = LocalModule::new(SPEC, |_config, handle| async move {
         let calculator = Arc::new(Calculator::new(CalculatorConfig::default()));
         register_local(handle.hub(), calculator.clone());
@@ -110,39 +136,11 @@ async fn both_local() -> (
     let cancel = CancellationToken::new();
     let running = host::start_with(config, vec![calculator, caller], cancel.clone())
         .await
-        .expect("the local host starts");
-    (running, cancel, client.await.expect("the caller was built"))
-}
-
-/// The calculator as a process the host spawns; returns what an OoP caller's
-/// `wire_client` returns (no local implementation in its hub).
-async fn both_oop() -> (
-    host::RunningHost,
-    CancellationToken,
-    Arc<dyn CalculatorClient>,
-) {
-    let binary = calculator_binary();
-    let yaml = format!(
-        "modules:\n  calculator:\n    runtime: {{ type: oop, execution: {{ executable_path: {}, environment: {{ RUST_LOG: warn }} }} }}\n",
-        binary.display()
-    );
-    let config = HostConfig::from_yaml_str(&yaml, "host.yaml".as_ref()).expect("yaml");
-    let cancel = CancellationToken::new();
-    let running = host::start(config, cancel.clone())
+        .expect("the host starts");
+    let client = tokio::time::timeout(Duration::from_secs(60), client)
         .await
-        .expect("the OoP host starts");
-    let directory = DirectoryClient::connect(running.directory_endpoint())
-        .await
-        .expect("the directory answers");
-    let resolver: Arc<dyn Resolver> = Arc::new(directory);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = loop {
-        match wire_client(&ClientHub::new(), resolver.clone()).await {
-            Ok(client) => break client,
-            Err(error) if Instant::now() > deadline => panic!("the calculator never came: {error}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    };
+        .expect("the caller was built within a minute")
+        .expect("the caller was built");
     (running, cancel, client)
 }
 
