@@ -5,9 +5,10 @@
 //! (`type: oop`), so moving a module is a one-word YAML change and a rebuild.
 //!
 //! A local module gets the lifecycle of an OoP one: its build closure (init) gets its
-//! config and a [`ModuleHandle`] on the host's shared client hub; its routes are served on
-//! loopback and registered with the host's directory, so OoP consumers reach it like any
-//! module; it is ready (for its dependents) once registered. In-process consumers get the
+//! config and a [`ModuleHandle`] on the host's shared client hub, carrying its own caller
+//! credential (minted by the host in memory, see `identity.rs`); its routes are served on
+//! loopback behind the same call guard as an OoP module's and registered with the host's
+//! directory, so OoP consumers reach it like any module; it is ready (for its dependents) once registered. In-process consumers get the
 //! implementation the closure put in the hub (`register_local`), so their calls are
 //! plain method calls, with no serialisation. At shutdown it is deregistered, its
 //! handle's token is cancelled (its background tasks stop) and its server drains within
