@@ -35,17 +35,21 @@ const WARM_UP: usize = 1_000;
 #[tokio::main]
 async fn main() {
     let calls = calls_from_args();
-    let (local_host, local_cancel, local) = start_layout(Layout::Local).await;
-    let (oop_host, oop_cancel, oop) = start_layout(Layout::Oop).await;
+    let (local_host, local_cancel, (local, bare)) = start_layout(Layout::Local).await;
+    let (oop_host, oop_cancel, (oop, _)) = start_layout(Layout::Oop).await;
+    // The implementation straight from the hub, without `wire_client`'s wrapper: what
+    // naming the caller in `ctx.caller` costs per call.
+    let bare = bare.expect("the local calculator is in the hub");
 
-    let mut samples = [Vec::new(), Vec::new()];
+    let clients = [&local, &bare, &oop];
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     let rounds = 10;
     for round in 0..=rounds {
         let count = if round == 0 { WARM_UP } else { calls / rounds };
-        // The first of the two alternates, so neither always runs on a warmer cache.
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for which in order {
-            let client = [&local, &oop][which];
+        // Rotated, so none always runs first on a warmer cache.
+        for turn in 0..clients.len() {
+            let which = (round + turn) % clients.len();
+            let client = clients[which];
             let measured = time_calls(client.as_ref(), count).await;
             if round > 0 {
                 samples[which].extend(measured);
@@ -61,7 +65,11 @@ async fn main() {
     println!("calculator Add from another module, {calls} calls each after {WARM_UP} warm-up");
     println!("| layout | p50 | p99 | mean |");
     println!("|---|---|---|---|");
-    let names = ["both local (hub)", "both OoP (directory + gRPC)"];
+    let names = [
+        "both local (hub, `wire_client`)",
+        "both local (hub, implementation called bare)",
+        "both OoP (directory + gRPC)",
+    ];
     let mut medians = Vec::new();
     for (name, times) in names.iter().zip(samples.iter_mut()) {
         times.sort_unstable();
@@ -74,8 +82,9 @@ async fn main() {
         );
     }
     println!(
-        "OoP / local (p50): {:.0}",
-        medians[1].as_secs_f64() / medians[0].as_secs_f64()
+        "OoP / local (p50): {:.0}; local wire_client / bare (p50): {:.2}",
+        medians[2].as_secs_f64() / medians[0].as_secs_f64(),
+        medians[0].as_secs_f64() / medians[1].as_secs_f64()
     );
 }
 
@@ -90,13 +99,13 @@ enum Layout {
 }
 
 /// The host of one layout (the same YAML but for the calculator's `type:`), its stop
-/// token, and what the caller's `wire_client` gave it.
+/// token, what the caller's `wire_client` gave it, and the hub's own entry (local only).
 async fn start_layout(
     layout: Layout,
 ) -> (
     host::RunningHost,
     CancellationToken,
-    Arc<dyn CalculatorClient>,
+    (Arc<dyn CalculatorClient>, Option<Arc<dyn CalculatorClient>>),
 ) {
     let calculator_runtime = match layout {
         Layout::Local => "{ type: local }".to_owned(),
@@ -127,7 +136,8 @@ async fn start_layout(
     let caller = LocalModule::new(caller_spec, |_config, handle| async move {
         let resolver = handle.resolver().expect("a directory");
         let calculator = wire_client(handle.hub(), resolver).await?;
-        let _ = wired.send(calculator.clone());
+        let bare = handle.hub().get::<dyn CalculatorClient>();
+        let _ = wired.send((calculator, bare));
         // It must serve something to register; what it serves is not measured.
         Ok(routes(Arc::new(Calculator::new(
             CalculatorConfig::default(),
