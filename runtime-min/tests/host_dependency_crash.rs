@@ -16,7 +16,6 @@ mod host_support;
 mod echo;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use host_support::{PATIENCE, children_of, echo_module_binary, environ_of};
@@ -29,6 +28,7 @@ use modgen_runtime::directory::{
 };
 use modgen_runtime::host::{self, HostConfig, LocalModule, RunningHost};
 use modgen_runtime::oop::{ModuleSpec, Routes};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status};
 
@@ -59,8 +59,8 @@ async fn crash_under_load(etcd: Option<&str>) {
     let backend = if etcd.is_some() { "etcd" } else { "memory" };
     let instance_id = format!("back-{backend}");
     let cancel = CancellationToken::new();
-    let front_client = Arc::new(Mutex::new(None));
-    let running = start_host(etcd, &instance_id, front_client.clone(), &cancel).await;
+    let (front_built, front_client) = oneshot::channel();
+    let running = start_host(etcd, &instance_id, front_built, &cancel).await;
     let host_directory = DirectoryClient::connect(running.directory_endpoint())
         .await
         .unwrap();
@@ -74,10 +74,10 @@ async fn crash_under_load(etcd: Option<&str>) {
         views.push(DirectoryClient::connect(&other.endpoint).await.unwrap());
     }
     let dead = resolved_other_than(&views, "", PATIENCE).await;
-    let channels = front_client
-        .lock()
-        .unwrap()
-        .clone()
+    // `front` is built once `back` is ready, so only now is its client there.
+    let channels = tokio::time::timeout(PATIENCE, front_client)
+        .await
+        .expect("front was built in time")
         .expect("front was built");
     let pid = module_pid(&instance_id);
 
@@ -126,7 +126,7 @@ async fn crash_under_load(etcd: Option<&str>) {
 async fn start_host(
     etcd: Option<&str>,
     instance_id: &str,
-    front_client: Arc<Mutex<Option<ServiceChannels>>>,
+    front_built: oneshot::Sender<ServiceChannels>,
     cancel: &CancellationToken,
 ) -> RunningHost {
     let directory = match etcd {
@@ -173,7 +173,7 @@ modules:
         let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver, options);
         // As `wire_client` does: the dependency is found at start.
         channels.pick().await?;
-        *front_client.lock().unwrap() = Some(channels);
+        let _ = front_built.send(channels);
         Ok(Routes::new(echo::EchoService::new("front")))
     });
     host::start_with(config, vec![front], cancel.clone())
