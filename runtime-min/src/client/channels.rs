@@ -7,6 +7,7 @@ use tonic::transport::Channel;
 use super::ClientOptions;
 use super::connect::Target;
 use crate::directory::Resolver;
+use crate::identity::CallerCredential;
 
 /// How long a resolved endpoint list is used before asking the directory again, so
 /// instances that started since are picked too. Matches the default heartbeat interval:
@@ -34,6 +35,9 @@ struct Inner {
     service_name: String,
     options: ClientOptions,
     source: Source,
+    /// What calls over these channels present: the resolver's module's own credential,
+    /// else (`None`) the process's.
+    credential: Option<CallerCredential>,
     state: Mutex<State>,
 }
 
@@ -62,7 +66,15 @@ impl State {
 
 impl ServiceChannels {
     pub fn new(service_name: &str, resolver: Arc<dyn Resolver>, options: ClientOptions) -> Self {
-        Self::with_source(service_name, Source::Resolver(resolver), options)
+        let credential = resolver
+            .caller()
+            .and_then(|caller| caller.credential.clone());
+        Self::with_source(
+            service_name,
+            Source::Resolver(resolver),
+            credential,
+            options,
+        )
     }
 
     /// A fixed channel (tests, in-process loopback, an explicit `--endpoint`).
@@ -71,15 +83,21 @@ impl ServiceChannels {
             channel,
             endpoint: format!("fixed channel of '{service_name}'").into(),
         };
-        Self::with_source(service_name, Source::Fixed(picked), options)
+        Self::with_source(service_name, Source::Fixed(picked), None, options)
     }
 
-    fn with_source(service_name: &str, source: Source, options: ClientOptions) -> Self {
+    fn with_source(
+        service_name: &str,
+        source: Source,
+        credential: Option<CallerCredential>,
+        options: ClientOptions,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 service_name: service_name.to_owned(),
                 options,
                 source,
+                credential,
                 state: Mutex::new(State {
                     endpoints: Vec::new(),
                     channels: HashMap::new(),
@@ -100,6 +118,11 @@ impl ServiceChannels {
 
     pub fn service_name(&self) -> &str {
         &self.inner.service_name
+    }
+
+    /// The credential calls over these channels present instead of the process's.
+    pub fn caller_credential(&self) -> Option<&CallerCredential> {
+        self.inner.credential.as_ref()
     }
 
     pub fn options(&self) -> &ClientOptions {

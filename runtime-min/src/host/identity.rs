@@ -11,7 +11,26 @@ use modgen_contract::env;
 use tokio_util::sync::CancellationToken;
 
 use super::config::{IdentitySettings, ModuleEntry};
-use crate::identity::{Issuer, run_dir};
+use crate::identity::{AccessPolicy, CallGuard, CallerCredential, Issuer, TrustedKeys, run_dir};
+
+/// A local module's identity: what its clients present and what its server checks.
+#[derive(Clone, Debug)]
+pub struct LocalIdentity {
+    /// `None` under `identity.enabled: false`: its calls are anonymous.
+    pub credential: Option<CallerCredential>,
+    pub guard: CallGuard,
+}
+
+impl LocalIdentity {
+    /// Under `identity.enabled: false`: nobody verified, everyone admitted, as an OoP
+    /// module given no keys.
+    pub fn open(module: &str) -> Self {
+        Self {
+            credential: None,
+            guard: CallGuard::new(module, None, AccessPolicy::open()),
+        }
+    }
+}
 
 /// What the host needs to issue credentials during one run.
 #[derive(Debug)]
@@ -21,6 +40,8 @@ pub struct HostIdentity {
     run_dir: PathBuf,
     /// The value of `MODGEN_IDENTITY_TRUSTED_KEYS`: this host's key, then the YAML's.
     trusted_keys: String,
+    /// The same keys, parsed: what the guards of local modules verify with.
+    trusted: TrustedKeys,
 }
 
 impl HostIdentity {
@@ -42,11 +63,13 @@ impl HostIdentity {
             .chain(settings.trusted_keys.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(",");
+        let trusted = TrustedKeys::parse(&trusted_keys).map_err(|error| error.to_string())?;
         let identity = Self {
             issuer,
             ttl: settings.credential_ttl,
             run_dir: dir.to_owned(),
             trusted_keys,
+            trusted,
         };
         identity
             .issue(run_dir::OPERATOR)
@@ -79,6 +102,24 @@ impl HostIdentity {
             ),
             (env::ACCESS_POLICY.to_owned(), policy),
         ]
+    }
+
+    /// What a local module runs with: its own credential, minted in memory by this
+    /// host's issuer (no file: the module shares the host's process), and the guard of
+    /// its server, which checks callers exactly as an OoP module's does.
+    pub fn local_module(&self, entry: &ModuleEntry) -> LocalIdentity {
+        LocalIdentity {
+            credential: Some(CallerCredential::minted(
+                self.issuer.clone(),
+                &entry.name,
+                self.ttl,
+            )),
+            guard: CallGuard::new(
+                &entry.name,
+                Some(self.trusted.clone()),
+                entry.access.clone().unwrap_or_default(),
+            ),
+        }
     }
 
     /// A fresh credential for `module` (a new start id), replacing the previous one.

@@ -5,9 +5,10 @@
 //! (`type: oop`), so moving a module is a one-word YAML change and a rebuild.
 //!
 //! A local module gets the lifecycle of an OoP one: its build closure (init) gets its
-//! config and a [`ModuleHandle`] on the host's shared client hub; its routes are served on
-//! loopback and registered with the host's directory, so OoP consumers reach it like any
-//! module; it is ready (for its dependents) once registered. In-process consumers get the
+//! config and a [`ModuleHandle`] on the host's shared client hub, carrying its own caller
+//! credential (minted by the host in memory, see `identity.rs`); its routes are served on
+//! loopback behind the same call guard as an OoP module's and registered with the host's
+//! directory, so OoP consumers reach it like any module; it is ready (for its dependents) once registered. In-process consumers get the
 //! implementation the closure put in the hub (`register_local`), so their calls are
 //! plain method calls, with no serialisation. At shutdown it is deregistered, its
 //! handle's token is cancelled (its background tasks stop) and its server drains within
@@ -20,6 +21,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 
+use super::identity::LocalIdentity;
 use super::outcome::{ModuleEnd, ModuleOutcome};
 use super::output::{Output, Stream};
 use super::readiness::ModuleReadiness;
@@ -77,6 +79,7 @@ pub struct LocalSupervisor {
     pub output: Output,
     pub stop: CancellationToken,
     pub readiness: ModuleReadiness,
+    pub identity: LocalIdentity,
 }
 
 impl LocalSupervisor {
@@ -121,6 +124,7 @@ impl LocalSupervisor {
             cancel: module_token.clone(),
             hub: self.run.hub.clone(),
             directory: Some(directory.clone()),
+            credential: self.identity.credential.clone(),
         };
         let instance_id = handle.instance_id.clone();
         let Some(build) = self.module.build.take() else {
@@ -153,6 +157,7 @@ impl LocalSupervisor {
         let drain = CancellationToken::new();
         let server = tokio::spawn(
             tonic::transport::Server::builder()
+                .layer(self.identity.guard.clone())
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, drain.clone().cancelled_owned()),
         );

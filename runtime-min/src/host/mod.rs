@@ -312,6 +312,10 @@ fn spawn_supervisors(
                     output: output.clone(),
                     stop: stop.clone(),
                     readiness,
+                    identity: run.identity.as_ref().map_or_else(
+                        || identity::LocalIdentity::open(&entry.name),
+                        |identity| identity.local_module(entry),
+                    ),
                 };
                 return tokio::spawn(supervisor.run());
             }

@@ -7,11 +7,14 @@
 //!         └─ public key ─> MODGEN_IDENTITY_TRUSTED_KEYS, MODGEN_ACCESS_POLICY
 //! caller module: CallContext::inject ─> x-modgen-credential: mg1.<claims>.<sig>
 //! callee module: CallGuard (tower layer) ─ verify ─ policy ─> x-modgen-caller: <verified>
+//! local module (in the host's process): Issuer mints in memory ─> its handle's
+//!   CallerResolver ─> the clients built over it present its own credential (`caller.rs`)
 //! ```
 //!
 //! See docs/ARCHITECTURE.md, "Caller identity", for why Ed25519 tokens and not HMAC or
 //! mTLS.
 
+mod caller;
 pub mod credential;
 mod guard;
 pub mod policy;
@@ -23,6 +26,7 @@ use std::path::PathBuf;
 
 use modgen_contract::env;
 
+pub use caller::{Caller, CallerCredential, CallerResolver};
 pub use credential::{Claims, CredentialError, Issuer, KeyError, TrustedKeys};
 pub use guard::{CallGuard, Guarded};
 pub use policy::AccessPolicy;

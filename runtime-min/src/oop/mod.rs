@@ -196,6 +196,7 @@ where
         cancel: root.child_token(),
         hub: crate::hub::ClientHub::new(),
         directory: directory.clone(),
+        credential: None,
     };
     let routes = build(config, handle).await.map_err(OopError::Build)?;
 
