@@ -114,6 +114,9 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
 
 #[cfg(feature = "files")]
 pub use emit::module::generate_module;
+/// The workspace's host crate (`host/`), linking every module of the workspace.
+#[cfg(feature = "files")]
+pub use emit::module::{HOST_DIR, HostMember, generate_host, host_package};
 pub use emit::module::{WorkspaceOptions, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate

@@ -46,6 +46,8 @@ pub fn workspace_target(
         cargo_workspace: root.join("Cargo.toml").is_file(),
         target_dir: "target".to_owned(),
     };
+    // The host crate links every module of the workspace: it is `host_target`'s.
+    // The host crate links every module of the workspace: it is `host_target`'s.
     let files = crate::generate_workspace(model, &options)?;
     Ok(Target {
         root: root.to_path_buf(),
@@ -86,12 +88,37 @@ pub fn runtime_of_existing_sdk(sdk_dir: &Path) -> Option<RuntimeDep> {
         .map(|version| RuntimeDep::Version(version.to_owned()))
 }
 
+/// The generator-owned files but the host crate's, which links every module of the
+/// workspace and so is [`host_target`]'s.
 fn generator_owned(files: FileSet) -> FileSet {
     let mut owned = FileSet::new();
     for file in files {
-        if file.owner == Owner::Generator {
+        if file.owner == Owner::Generator && !file.path.starts_with(crate::HOST_DIR) {
             owned.insert(file);
         }
     }
     owned
+}
+
+/// The workspace's host crate (`host/`, see `emit::module::host_crate`) for the modules
+/// `members` (in the host's order, the workspace's first module first), under `root`.
+/// The runtime dependency is the first module's SDK's unless `runtime` is given: the host
+/// crate sits one level below the root, as that module's crates do.
+pub fn host_target(
+    root: &Path,
+    members: &[crate::HostMember<'_>],
+    runtime: Option<RuntimeDep>,
+) -> Result<Target, Errors> {
+    let runtime = runtime
+        .or_else(|| {
+            let first = members.first()?;
+            runtime_of_existing_sdk(&root.join(first.dir).join(&first.model.sdk.crate_name))
+        })
+        .unwrap_or_else(|| SdkOptions::default().runtime);
+    let files = crate::generate_host(members, &runtime).map_err(Errors::from)?;
+    Ok(Target {
+        root: root.to_path_buf(),
+        files,
+        ownership: Ownership::new([PathBuf::from(crate::HOST_DIR)]),
+    })
 }

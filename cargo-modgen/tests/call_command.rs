@@ -9,7 +9,7 @@ use std::process::Output;
 use modgen_echo_module::{descriptor, echo};
 use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::{AuthMode, DirectoryConfig, Registration, RunningDirectory, serve};
-use modgen_runtime::testing::{LoopbackServer, serve_loopback};
+use modgen_runtime::testing::{LoopbackServer, serve_loopback, serve_unix_socket};
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
@@ -27,13 +27,17 @@ async fn directory(cancel: &CancellationToken) -> RunningDirectory {
 }
 
 /// The echo service plus server reflection over its descriptors, as a module serves them.
-async fn echo_module(service: echo::EchoService) -> LoopbackServer {
+fn echo_routes(service: echo::EchoService) -> Routes {
     let descriptors = descriptor::file_descriptor_set();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(&descriptors)
         .build_v1()
         .expect("reflection builds");
-    serve_loopback(Routes::new(service).add_service(reflection))
+    Routes::new(service).add_service(reflection)
+}
+
+async fn echo_module(service: echo::EchoService) -> LoopbackServer {
+    serve_loopback(echo_routes(service))
         .await
         .expect("echo serves")
 }
@@ -49,15 +53,13 @@ async fn register(directory: &RunningDirectory, module: &str, service: &str, end
 }
 
 async fn modgen_call(directory: &RunningDirectory, target: &str) -> Output {
+    modgen_call_via(target, "--directory", &directory.endpoint).await
+}
+
+/// `cargo modgen call <target> {"message": "hi"} <how> <where>`.
+async fn modgen_call_via(target: &str, how: &str, at: &str) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
-        .args([
-            "modgen",
-            "call",
-            target,
-            r#"{"message": "hi"}"#,
-            "--directory",
-        ])
-        .arg(&directory.endpoint)
+        .args(["modgen", "call", target, r#"{"message": "hi"}"#, how, at])
         .output()
         .await
         .expect("cargo-modgen runs")
@@ -119,5 +121,38 @@ async fn an_ambiguous_short_name_lists_the_candidates_and_calls_nothing() {
     let full = modgen_call(&directory, "a.v1.Echo/Echo").await;
     assert!(full.status.success(), "{}", text(&full.stderr));
     assert_eq!(service.calls(), 1);
+    cancel.cancel();
+}
+
+#[tokio::test]
+async fn a_module_on_a_unix_socket_is_called_through_its_unix_endpoint() {
+    let cancel = CancellationToken::new();
+    let directory = directory(&cancel).await;
+    let service = echo::EchoService::new("on-a-socket");
+    let sockets = tempfile::tempdir().expect("tempdir");
+    let module = serve_unix_socket(echo_routes(service.clone()), &sockets.path().join("e.sock"))
+        .await
+        .expect("echo serves on a socket");
+    assert!(module.endpoint.starts_with("unix:/"), "{}", module.endpoint);
+    register(&directory, "echo", "echo.v1.Echo", &module.endpoint).await;
+
+    let resolved = modgen_call(&directory, "Echo/Echo").await;
+    let direct = modgen_call_via("echo.v1.Echo/Echo", "--endpoint", &module.endpoint).await;
+
+    assert!(resolved.status.success(), "{}", text(&resolved.stderr));
+    let reply: serde_json::Value = serde_json::from_slice(&resolved.stdout).expect("JSON reply");
+    assert_eq!(reply["servedBy"], "on-a-socket");
+    assert!(direct.status.success(), "{}", text(&direct.stderr));
+    assert_eq!(service.calls(), 2);
+
+    // A socket that is gone is a connection failure naming the endpoint, not a hang.
+    let gone = format!("unix:{}", sockets.path().join("gone.sock").display());
+    let refused = modgen_call_via("echo.v1.Echo/Echo", "--endpoint", &gone).await;
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains(&gone),
+        "{}",
+        text(&refused.stderr)
+    );
     cancel.cancel();
 }

@@ -1,22 +1,18 @@
 //! The README's quickstart, for real: `cargo modgen new` from a corpus proto, an
 //! implementation written into the user-owned file, `cargo modgen run` (build, host,
 //! directory, the module out of process), `cargo modgen call`, a call through the
-//! generated SDK client, then SIGTERM: the module deregisters and everything exits 0.
+//! generated SDK client, then SIGTERM: the module deregisters and everything exits 0;
+//! then the same module as `type: local`, inside the workspace's host binary.
 //!
 //! Slow (it builds the generated workspace; the dependencies come from the shared target
 //! directory), so it runs the whole story once per proto rather than once per assertion.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::{Duration, Instant};
+mod common;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
-const CHECKOUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-/// Covers a cold build of the generated crates on 2 busy cores.
-const BUILD_PATIENCE: Duration = Duration::from_secs(900);
-const PATIENCE: Duration = Duration::from_secs(30);
+use common::CORPUS;
+use common::running::{
+    Running, cargo_with_env, json, modgen, modgen_ok, share_lockfile, stderr, stdout,
+};
 
 #[test]
 fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
@@ -112,6 +108,33 @@ fn calculator_from_the_corpus_proto_runs_out_of_process_and_answers() {
         output.contains("[calculator] ") && output.contains("deregistered from the directory"),
         "{output}"
     );
+
+    // The same module inside the workspace's host binary: one word of host.yaml changed,
+    // no code, and `run` builds and runs `host/`.
+    let host_yaml = workspace.join("host.yaml");
+    let yaml = std::fs::read_to_string(&host_yaml).unwrap();
+    assert!(yaml.contains("      type: oop\n"), "{yaml}");
+    std::fs::write(
+        &host_yaml,
+        yaml.replace("      type: oop\n", "      type: local\n"),
+    )
+    .unwrap();
+    let mut run = Running::start(&workspace);
+    let directory = run.wait_for_directory();
+    run.wait_for_line("modgen-host: local module 'calculator' serving on ");
+    let sum = modgen_ok(
+        &workspace,
+        &[
+            "call",
+            "--directory",
+            &directory,
+            "oop.calculator.v1.CalculatorService/Add",
+            r#"{"a": 40, "b": 2}"#,
+        ],
+    );
+    assert_eq!(json(&sum)["sum"], "42", "{sum}");
+    let (status, output) = run.terminate();
+    assert_eq!(status.code(), Some(0), "{output}");
 }
 
 #[test]
@@ -207,162 +230,6 @@ fn route_guide_from_the_corpus_proto_streams_through_call() {
         output.contains("deregistered from the directory"),
         "{output}"
     );
-}
-
-/// `cargo modgen run` as a child, its stdout and stderr merged into one line channel.
-struct Running {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Running {
-    fn start(workspace: &Path) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
-            .args(["modgen", "run"])
-            .current_dir(workspace)
-            .env("CARGO_TARGET_DIR", target_dir())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (sender, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if sender.send(line).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        Running {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The endpoint the host's directory listens on, as it prints it.
-    fn wait_for_directory(&mut self) -> String {
-        let line =
-            self.wait_for_line_within("modgen-host: directory listening on ", BUILD_PATIENCE);
-        line.rsplit(' ').next().unwrap().to_owned()
-    }
-
-    fn wait_for_line(&mut self, start: &str) -> String {
-        self.wait_for_line_within(start, PATIENCE)
-    }
-
-    fn wait_for_line_within(&mut self, start: &str, patience: Duration) -> String {
-        let deadline = Instant::now() + patience;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.starts_with(start) {
-                        return line;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                    let _ = self.child.kill();
-                    panic!(
-                        "no line starting with {start:?}; output so far:\n{}",
-                        self.seen.join("\n")
-                    );
-                }
-            }
-        }
-    }
-
-    /// SIGTERM, then everything the run printed until it exited.
-    fn terminate(mut self) -> (ExitStatus, String) {
-        let pid = i32::try_from(self.child.id()).unwrap();
-        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
-        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-        let deadline = Instant::now() + PATIENCE;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "`run` did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        // The reader threads end when the pipes close.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.seen.push(line);
-        }
-        (status, self.seen.join("\n"))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(CHECKOUT).join("target"))
-}
-
-/// The checkout's lockfile pins the generated workspace to the versions already built in
-/// the shared target directory, so only the generated crates compile.
-fn share_lockfile(workspace: &Path) {
-    std::fs::copy(
-        Path::new(CHECKOUT).join("Cargo.lock"),
-        workspace.join("Cargo.lock"),
-    )
-    .unwrap();
-}
-
-fn modgen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
-        .arg("modgen")
-        .args(args)
-        .current_dir(dir)
-        .env_remove("MODGEN_DIRECTORY_ENDPOINT")
-        .output()
-        .unwrap()
-}
-
-fn modgen_ok(dir: &Path, args: &[&str]) -> String {
-    let output = modgen(dir, args);
-    assert!(
-        output.status.success(),
-        "cargo modgen {args:?} failed:\n{}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn cargo_with_env(dir: &Path, args: &[&str], vars: &[(&str, &std::ffi::OsStr)]) -> Output {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .envs(vars.iter().copied())
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|error| panic!("{error}: {text}"))
 }
 
 const CALCULATOR_IMPLEMENTATION: &str = r#"

@@ -11,47 +11,71 @@ use modgen::{Contents, RuntimeDep, WorkspaceOptions};
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
 
 /// How the examples sit in the repository: members of the top-level workspace, two
-/// levels below it, with its `runtime-min` and its target directory.
-fn options() -> WorkspaceOptions {
+/// levels below it (`depth` 2; a module added to an example's workspace sits one deeper),
+/// with its `runtime-min` and its target directory.
+fn options(depth: usize) -> WorkspaceOptions {
+    let up = "../".repeat(depth);
     WorkspaceOptions {
-        runtime: RuntimeDep::Path("../../../runtime-min".into()),
+        runtime: RuntimeDep::Path(format!("../{up}runtime-min")),
         cargo_workspace: false,
-        target_dir: "../../target".into(),
+        target_dir: format!("{up}target"),
     }
 }
 
-fn bless(root: &Path, model: &modgen::Model) {
-    let target = modgen::workspace::workspace_target(model, root, Some(options().runtime))
+fn blessing() -> bool {
+    std::env::var_os("MODGEN_BLESS").is_some_and(|v| v == "1")
+}
+
+fn bless(root: &Path, model: &modgen::Model, depth: usize) {
+    let target = modgen::workspace::workspace_target(model, root, Some(options(depth).runtime))
         .unwrap_or_else(|e| panic!("{e}"));
-    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership).unwrap();
-    modgen::freshness::apply(&target.root, &survey, true).unwrap();
+    apply(&target);
     modgen::baseline::write(root, model).unwrap();
     // User files `new` would have written, when an example lacks one.
-    let all = modgen::generate_workspace(model, &options()).unwrap();
+    let all = modgen::generate_workspace(model, &options(depth)).unwrap();
     modgen::write_fileset(root, &all).unwrap();
 }
 
-fn check_example(name: &str) {
-    let root = Path::new(EXAMPLES).join(name);
-    let manifest = root.join("modgen.toml");
-    let model = modgen::load(&manifest).unwrap_or_else(|e| panic!("{name}: {e}"));
-    if std::env::var_os("MODGEN_BLESS").is_some_and(|v| v == "1") {
-        bless(&root, &model);
+fn apply(target: &modgen::workspace::Target) {
+    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership).unwrap();
+    modgen::freshness::apply(&target.root, &survey, true).unwrap();
+}
+
+/// `cargo modgen check` in `dir` (every module of the workspace there, and its host crate)
+/// or, with `manifest`, of that one module.
+fn assert_check_passes(dir: &Path, manifest: Option<&Path>, what: &str) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"));
+    command.args(["modgen", "check"]).current_dir(dir);
+    if let Some(manifest) = manifest {
+        command.arg("--manifest").arg(manifest);
     }
-    let check = Command::new(env!("CARGO_BIN_EXE_cargo-modgen"))
-        .args(["modgen", "check", "--manifest"])
-        .arg(&manifest)
-        .output()
-        .unwrap();
+    let check = command.output().unwrap();
     assert!(
         check.status.success(),
-        "examples/{name} is stale; run `MODGEN_BLESS=1 cargo test -p cargo-modgen --test examples_fresh`:\n{}{}",
+        "{what} is stale; run `MODGEN_BLESS=1 cargo test -p cargo-modgen --test examples_fresh`:\n{}{}",
         String::from_utf8_lossy(&check.stdout),
         String::from_utf8_lossy(&check.stderr),
     );
+}
+
+fn check_example(name: &str) {
+    check_module(
+        &Path::new(EXAMPLES).join(name),
+        2,
+        &format!("examples/{name}"),
+    );
+}
+
+fn check_module(root: &Path, depth: usize, name: &str) {
+    let manifest = root.join("modgen.toml");
+    let model = modgen::load(&manifest).unwrap_or_else(|e| panic!("{name}: {e}"));
+    if blessing() {
+        bless(root, &model, depth);
+    }
+    assert_check_passes(root, Some(&manifest), name);
 
     // The implementation was written over the stubs: no method still answers UNIMPLEMENTED.
-    let files = modgen::generate_workspace(&model, &options()).unwrap();
+    let files = modgen::generate_workspace(&model, &options(depth)).unwrap();
     let service = PathBuf::from(&model.module.name).join("src/service.rs");
     let Some(Contents::Text(stub)) = files.get(&service).map(|f| f.contents.clone()) else {
         panic!("{} is not generated", service.display());
@@ -70,6 +94,30 @@ fn check_example(name: &str) {
 #[test]
 fn calculator_example_passes_check_and_is_implemented() {
     check_example("calculator");
+}
+
+/// The calculator's workspace holds a second module, `tally`, which calls the calculator,
+/// and the host crate linking both; `check` at its root covers all of it.
+#[test]
+fn calculator_workspace_with_tally_and_its_host_crate_passes_check() {
+    let root = Path::new(EXAMPLES).join("calculator");
+    check_module(&root.join("tally"), 3, "examples/calculator/tally");
+    if blessing() {
+        let calculator = modgen::load(&root.join("modgen.toml")).unwrap();
+        let tally = modgen::load(&root.join("tally/modgen.toml")).unwrap();
+        let members = [
+            modgen::HostMember {
+                dir: Path::new(""),
+                model: &calculator,
+            },
+            modgen::HostMember {
+                dir: Path::new("tally"),
+                model: &tally,
+            },
+        ];
+        apply(&modgen::workspace::host_target(&root, &members, Some(options(2).runtime)).unwrap());
+    }
+    assert_check_passes(&root, None, "examples/calculator (with tally and host/)");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Slow (a cargo clippy and a cargo doc of every generated crate): the SDK crate and the
-//! module crate of every corpus proto, of the stress proto (keywords, std names,
+//! module crate of every corpus proto (and a host crate linking every module), of the stress proto (keywords, std names,
 //! recursion, several services, config, messages named `Box`, `Option`, `Vec`) and of the
 //! comments proto (every comment shape that once broke rustdoc or clippy, a large oneof
 //! variant), generated into one temporary workspace, must pass
@@ -43,6 +43,7 @@ fn generated_workspace() -> &'static Path {
             target_dir: "target".into(),
         };
         let mut members = Vec::new();
+        let mut models = Vec::new();
         for case in common::CASES {
             let model = case.model();
             let files = modgen::generate_workspace(&model, &options)
@@ -50,7 +51,16 @@ fn generated_workspace() -> &'static Path {
             modgen::write_fileset(&workspace.join(case.name), &files).unwrap();
             members.push(format!("\"{}/{}\"", case.name, model.sdk.crate_name));
             members.push(format!("\"{}/{}\"", case.name, model.module.name));
+            models.push((PathBuf::from(case.name), model));
         }
+        // A host crate linking every module, as `new` makes one for a workspace.
+        let host: Vec<_> = models
+            .iter()
+            .map(|(dir, model)| modgen::HostMember { dir, model })
+            .collect();
+        let host = modgen::generate_host(&host, &options.runtime).unwrap();
+        modgen::write_fileset(&workspace, &host).unwrap();
+        members.push(format!("\"{}\"", modgen::HOST_DIR));
         // The repository's dev profile, so its compiled dependencies are reused.
         std::fs::write(
             workspace.join("Cargo.toml"),

@@ -59,6 +59,7 @@ fn new_refuses_invalid_module_names() {
         ("my module", "found ` `"),
         ("calc-", "must not end with `-` or `_`"),
         ("type", "is a Rust keyword"),
+        ("host", "the workspace's host crate lives in `host/`"),
     ] {
         let output = new(&[name], base.path());
         assert!(!output.status.success(), "{name} was accepted");
@@ -180,6 +181,7 @@ fn new_fills_an_existing_empty_directory_with_the_starter_workspace() {
             ".gitignore",
             "Cargo.toml",
             "README.md",
+            "host",
             "host.yaml",
             "modgen.baseline.binpb",
             "modgen.toml",

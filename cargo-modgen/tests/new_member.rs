@@ -59,7 +59,18 @@ fn new_inside_a_workspace_adds_the_module_to_its_members_and_host() {
         .unwrap();
     assert_eq!(
         members,
-        r#"members = ["calc-sdk", "calc", "greeter/greeter-sdk", "greeter/greeter"]"#
+        r#"members = ["calc-sdk", "calc", "host", "greeter/greeter-sdk", "greeter/greeter"]"#
+    );
+    // The host binary links the added module too, so `type: local` can run it.
+    let host_main = read(&root.join("host/src/main.rs"));
+    assert!(
+        host_main.contains("calc::generated::local(calc::build)")
+            && host_main.contains("greeter::generated::local(greeter::build)"),
+        "{host_main}"
+    );
+    assert!(
+        read(&root.join("host/Cargo.toml"))
+            .contains(r#"greeter = { path = "../greeter/greeter" }"#)
     );
     for file in [
         "modgen.toml",
@@ -108,6 +119,7 @@ fn new_inside_a_workspace_adds_the_module_to_its_members_and_host() {
         "\"name\":\"greeter\"",
         "\"name\":\"greeter-sdk\"",
         "\"name\":\"calc\"",
+        "\"name\":\"calc-host\"",
     ] {
         assert!(json.contains(package), "{package} not a member");
     }
@@ -126,26 +138,30 @@ fn generate_and_check_at_the_root_work_on_every_module() {
     assert!(check.status.success(), "{}", stderr(&check));
     assert_eq!(
         stderr(&check).matches("generated files are fresh").count(),
-        2,
-        "{}",
+        3,
+        "both modules and the host crate: {}",
         stderr(&check)
     );
 
     let api = root.join("greeter/greeter-sdk/src/api.rs");
     std::fs::remove_file(&api).unwrap();
+    let host_main = root.join("host/src/main.rs");
+    std::fs::remove_file(&host_main).unwrap();
     let check = modgen(&["check"], &root);
     assert!(!check.status.success());
     let stdout = String::from_utf8_lossy(&check.stdout);
     assert!(
-        stdout.contains("greeter/greeter-sdk/src/api.rs"),
+        stdout.contains("greeter/greeter-sdk/src/api.rs")
+            && stdout.contains("missing: ")
+            && stdout.contains("host/src/main.rs"),
         "{stdout}"
     );
 
     let generate = modgen(&["generate"], &root);
     assert!(generate.status.success(), "{}", stderr(&generate));
     assert!(
-        api.is_file(),
-        "generate at the root regenerated the added module"
+        api.is_file() && host_main.is_file(),
+        "generate at the root regenerated the added module and the host crate"
     );
     assert!(modgen(&["check"], &root).status.success());
 }
@@ -179,4 +195,39 @@ fn a_module_name_the_host_already_has_changes_nothing() {
         .filter(|name| name.contains("modgen-new"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_host_crate_edited_by_hand_is_not_overwritten_and_nothing_is_added() {
+    let (_base, root) = calc_workspace();
+    let host_main = root.join("host/src/main.rs");
+    std::fs::write(
+        &host_main,
+        read(&host_main).replace("fn main()", "fn main /* mine */ ()"),
+    )
+    .unwrap();
+    let (cargo_before, host_before, main_before) = (
+        read(&root.join("Cargo.toml")),
+        read(&root.join("host.yaml")),
+        read(&host_main),
+    );
+
+    let output = new("greeter", &root);
+
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("host/src/main.rs: edited by hand"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!root.join("greeter").exists());
+    let staged: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains("greeter"))
+        .collect();
+    assert!(staged.is_empty(), "{staged:?}");
+    assert_eq!(read(&root.join("Cargo.toml")), cargo_before);
+    assert_eq!(read(&root.join("host.yaml")), host_before);
+    assert_eq!(read(&host_main), main_before);
 }

@@ -41,3 +41,7 @@ pub const TLS_CA_FILE: &str = "MODGEN_TLS_CA_FILE";
 /// A file of revoked credentials the guard refuses before they expire; the host adds a
 /// module's credentials when it gives up on the module.
 pub const IDENTITY_REVOCATIONS_FILE: &str = "MODGEN_IDENTITY_REVOCATIONS_FILE";
+/// The Unix domain socket a module started by a host listens on (an absolute path in
+/// the host's per-run directory, 0700); the module registers `unix:<path>`. Unset
+/// (standalone, or the host's `transport: tcp`): loopback TCP, per `--listen`.
+pub const LISTEN_SOCKET: &str = "MODGEN_LISTEN_SOCKET";

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use tonic::metadata::{MetadataMap, MetadataValue};
 
 pub use crate::call_metadata::{CallMetadata, MetadataError, ResponseMetadata};
+use crate::identity::CallerCredential;
 
 /// Metadata key of the request id, echoed on responses.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -93,8 +94,18 @@ impl CallContext {
     /// Client side: a request carrying this context's metadata and, when there is a
     /// deadline, its remaining time as `grpc-timeout`.
     pub fn to_request<T>(&self, message: T) -> tonic::Request<T> {
+        self.to_request_as(message, None)
+    }
+
+    /// [`Self::to_request`] presenting `credential` (a module's own) rather than the
+    /// process's.
+    pub(crate) fn to_request_as<T>(
+        &self,
+        message: T,
+        credential: Option<&CallerCredential>,
+    ) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        self.inject(request.metadata_mut());
+        self.inject_as(request.metadata_mut(), credential);
         if let Some(remaining) = self.remaining() {
             request.set_timeout(remaining);
         }
@@ -146,12 +157,22 @@ impl CallContext {
     /// only through that credential). The deadline is not written here: `grpc-timeout`
     /// belongs to the request (see [`Self::to_request`]).
     pub fn inject(&self, metadata: &mut MetadataMap) {
+        self.inject_as(metadata, None);
+    }
+
+    /// [`Self::inject`] presenting `credential` (a module's own, bound to the client that
+    /// makes the call) rather than the process's.
+    pub(crate) fn inject_as(
+        &self,
+        metadata: &mut MetadataMap,
+        credential: Option<&CallerCredential>,
+    ) {
         // User entries first: none can have a reserved name, and the runtime's follow.
         self.metadata.write_into(metadata);
         insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
         // With a credential the callee learns the caller from it; a claimed name would
         // only be the previous hop's caller when a module passes its context on.
-        let presented = crate::identity::present(metadata);
+        let presented = crate::identity::present(metadata, credential);
         if let Some(caller) = self.caller.as_ref().filter(|_| !presented) {
             insert_ascii(metadata, CALLER_HEADER, caller);
         }

@@ -71,3 +71,53 @@ impl Drop for LoopbackServer {
         }
     }
 }
+
+/// A server on a Unix domain socket (mode 0600); stops when dropped, and removes the
+/// socket file then.
+pub struct UnixSocketServer {
+    /// `unix:/abs/path`, as a module under a host registers it.
+    pub endpoint: String,
+    /// Already connected to `endpoint`.
+    pub channel: Channel,
+    path: std::path::PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// Serves `routes` on a new socket at `path` (absolute; its directory must exist)
+/// until the returned guard drops.
+pub async fn serve_unix_socket(
+    routes: Routes,
+    path: &std::path::Path,
+) -> std::io::Result<UnixSocketServer> {
+    use std::os::unix::fs::PermissionsExt;
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
+    let (shutdown, stop) = oneshot::channel::<()>();
+    tokio::spawn(
+        Server::builder()
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stop.await;
+            }),
+    );
+    let endpoint = crate::client::unix::endpoint_for(path);
+    let channel = crate::client::connect(&endpoint, &crate::client::ClientOptions::default())
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(UnixSocketServer {
+        endpoint,
+        channel,
+        path: path.to_owned(),
+        shutdown: Some(shutdown),
+    })
+}
+
+impl Drop for UnixSocketServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -16,11 +16,7 @@ const SERVICE: &str = "echo.v1.Echo";
 const READY: &str = "modgen: listening on ";
 
 async fn serving(endpoint: &str) -> bool {
-    let Ok(channel) = tonic::transport::Endpoint::from_shared(endpoint.to_owned())
-        .expect("endpoint uri")
-        .connect()
-        .await
-    else {
+    let Ok(channel) = host_support::dial(endpoint).await else {
         return false;
     };
     let request = HealthCheckRequest {

@@ -48,11 +48,7 @@ fn endpoint_of(host: &Host, module: &str) -> String {
 }
 
 async fn channel(endpoint: &str) -> Channel {
-    tonic::transport::Endpoint::from_shared(endpoint.to_owned())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
+    host_support::dial(endpoint).await.unwrap()
 }
 
 /// One Echo call presenting `credential` (none when `None`) and claiming `claimed_caller`.

@@ -80,6 +80,8 @@ async fn local_modules_start_in_dependency_order_share_the_hub_and_stop_cleanly(
   back:
     runtime: { type: local }
     config: { label: calc }
+    # This test calls it as no module (see host_local_identity.rs for the guard).
+    access: { anonymous: true }
 ";
     let config = HostConfig::from_yaml_str(yaml, Path::new("host.yaml")).unwrap();
     let seen = Arc::new(Mutex::new(None));

@@ -217,6 +217,66 @@ async fn without_a_directory_the_module_serves_health_and_reflection_standalone(
     );
 }
 
+/// An Echo call from Python's grpcio, which knows nothing of modgen: raw request bytes
+/// in, raw reply bytes out on stdout.
+const GRPCIO_ECHO: &str = "
+import grpc, sys
+channel = grpc.insecure_channel(sys.argv[1])
+echo = channel.unary_unary('/echo.v1.Echo/Echo')
+sys.stdout.buffer.write(echo(bytes.fromhex(sys.argv[2]), timeout=10))
+";
+
+/// Whether python3 has grpcio; under CI it must.
+fn grpcio_ready() -> bool {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import grpc"])
+        .output();
+    let ready = probe.is_ok_and(|out| out.status.success());
+    if !ready {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 with grpcio is required under CI (pip install grpcio)"
+        );
+        eprintln!("skipped: python3 with grpcio is not installed");
+    }
+    ready
+}
+
+#[tokio::test]
+async fn a_module_run_standalone_serves_a_plain_grpcio_client_over_loopback_tcp() {
+    if !grpcio_ready() {
+        return;
+    }
+    let module = oop_fixture::start(oop_fixture::command()).await;
+    let target = module
+        .endpoint
+        .strip_prefix("http://127.0.0.1:")
+        .map(|port| format!("127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("standalone serves TCP, got {}", module.endpoint));
+    let request = prost::Message::encode_to_vec(&EchoRequest {
+        message: "from grpcio".into(),
+        ..Default::default()
+    });
+    let hex: String = request.iter().map(|b| format!("{b:02x}")).collect();
+
+    let output = tokio::process::Command::new("python3")
+        .args(["-c", GRPCIO_ECHO, &target, &hex])
+        .output()
+        .await
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let reply: echo::EchoReply = prost::Message::decode(output.stdout.as_slice()).unwrap();
+    assert_eq!(reply.message, "from grpcio");
+    assert_eq!(reply.served_by, "echo");
+    module.signal(libc::SIGTERM);
+    let (status, stderr) = module.wait(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0), "stderr:\n{stderr}");
+}
+
 #[tokio::test]
 async fn a_module_refused_by_the_directory_exits_1_without_a_ready_line() {
     let cancel = CancellationToken::new();

@@ -1,5 +1,6 @@
 //! TLS for TCP endpoints, with real processes: a host whose YAML gives a certificate, key
-//! and CA bundle starts modules that serve TLS and register `https://` endpoints; a
+//! and CA bundle starts modules that serve TLS on TCP and register `https://` endpoints
+//! (one kept on the host's Unix socket serves it in plain: TLS is for TCP only); a
 //! client that trusts the CA gets through (and so does a module calling a module), one
 //! that trusts another CA, or none, is refused in the handshake. Certificates are made
 //! here with rcgen; no key is checked in.
@@ -107,6 +108,7 @@ async fn modules_serve_tls_and_only_clients_trusting_the_ca_get_through() {
     let yaml = format!(
         "identity: {{ signing_key_file: host.key }}
 tls: {{ certificate: server.pem, key: server.key, ca: ca.pem }}
+transport: tcp
 modules:
   back:
     runtime: {{ type: oop, execution: {{ executable_path: {echo_binary} }} }}
@@ -114,6 +116,10 @@ modules:
   front:
     runtime: {{ type: oop, execution: {{ executable_path: {echo_binary} }} }}
     config: {{ label: front }}
+  private:
+    transport: unix
+    runtime: {{ type: oop, execution: {{ executable_path: {echo_binary} }} }}
+    config: {{ label: private }}
 "
     );
     let mut host = Host::start_in(dir, &yaml);
@@ -125,7 +131,9 @@ modules:
     };
     let back = endpoint_of("back");
     let front = endpoint_of("front");
+    let private = endpoint_of("private");
     assert!(back.starts_with("https://127.0.0.1:"), "{back}");
+    assert!(private.starts_with("unix:/"), "{private}");
 
     // The directory hands out the https endpoints the modules registered.
     let directory = DirectoryClient::connect(&host.directory_endpoint())
@@ -162,6 +170,24 @@ modules:
     assert_eq!(
         (reply.served_by.as_str(), reply.caller.as_str()),
         ("back", "front")
+    );
+    // The module on the Unix socket, given the same certificate, serves it in plain, and
+    // a TLS module reaches it there.
+    let reply = echo_over(
+        &front,
+        &trusted,
+        &me,
+        EchoRequest {
+            message: "to the socket".into(),
+            forward_to: private.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (reply.served_by.as_str(), reply.caller.as_str()),
+        ("private", "front")
     );
 
     // Trusting another CA: the handshake fails, the call never reaches the module.

@@ -3,9 +3,12 @@
 //! calculator spawned by the host, reached through the directory and gRPC), each under
 //! `modgen_runtime::host` with the same YAML but for `type:`.
 //!
-//! The caller is a local module in the first layout; in the second it is this process,
-//! holding what an OoP module's `wire_client` returns (a client resolved through the
-//! host's directory), so the call path is the one between two OoP modules.
+//! The caller is a `type: local` module in both layouts and calls through what its
+//! `wire_client` returned. Calculator local: the implementation from the shared hub,
+//! wrapped so the callee's `ctx.caller` names the caller (no wire, no serialisation).
+//! Calculator OoP: a generated client resolved through the host's directory, presenting
+//! the caller's host-minted credential, which the calculator process's guard verifies:
+//! the call path between two OoP modules (client, gRPC over loopback, guard, server).
 //!
 //! ```sh
 //! cargo build --release -p calculator -p modgen-bench
@@ -22,9 +25,7 @@ use calculator::Calculator;
 use calculator::generated::{CalculatorConfig, SPEC, routes};
 use calculator_sdk::proto::oop::calculator::v1::AddRequest;
 use calculator_sdk::{CalculatorClient, CallContext, register_local, wire_client};
-use modgen_runtime::directory::{DirectoryClient, Resolver};
 use modgen_runtime::host::{self, HostConfig, LocalModule};
-use modgen_runtime::hub::ClientHub;
 use modgen_runtime::oop::ModuleSpec;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
@@ -34,17 +35,24 @@ const WARM_UP: usize = 1_000;
 #[tokio::main]
 async fn main() {
     let calls = calls_from_args();
-    let (local_host, local_cancel, local) = both_local().await;
-    let (oop_host, oop_cancel, oop) = both_oop().await;
+    let (local_host, local_cancel, (local, bare)) = start_layout(Layout::Local).await;
+    let (oop_host, oop_cancel, (oop, _)) = start_layout(Layout::Oop).await;
+    // The implementation straight from the hub, without `wire_client`'s wrapper: what
+    // naming the caller in `ctx.caller` costs per call.
+    let bare = bare.expect("the local calculator is in the hub");
 
-    let mut samples = [Vec::new(), Vec::new()];
+    let clients = [&local, &bare, &oop];
+    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     let rounds = 10;
     for round in 0..=rounds {
         let count = if round == 0 { WARM_UP } else { calls / rounds };
-        for (client, times) in [&local, &oop].into_iter().zip(samples.iter_mut()) {
+        // Rotated, so none always runs first on a warmer cache.
+        for turn in 0..clients.len() {
+            let which = (round + turn) % clients.len();
+            let client = clients[which];
             let measured = time_calls(client.as_ref(), count).await;
             if round > 0 {
-                times.extend(measured);
+                samples[which].extend(measured);
             }
         }
     }
@@ -57,7 +65,11 @@ async fn main() {
     println!("calculator Add from another module, {calls} calls each after {WARM_UP} warm-up");
     println!("| layout | p50 | p99 | mean |");
     println!("|---|---|---|---|");
-    let names = ["both local (hub)", "both OoP (directory + gRPC)"];
+    let names = [
+        "both local (hub, `wire_client`)",
+        "both local (hub, implementation called bare)",
+        "both OoP (directory + gRPC)",
+    ];
     let mut medians = Vec::new();
     for (name, times) in names.iter().zip(samples.iter_mut()) {
         times.sort_unstable();
@@ -70,23 +82,46 @@ async fn main() {
         );
     }
     println!(
-        "OoP / local (p50): {:.0}",
-        medians[1].as_secs_f64() / medians[0].as_secs_f64()
+        "OoP / local (p50): {:.0}; local wire_client / bare (p50): {:.2}",
+        medians[2].as_secs_f64() / medians[0].as_secs_f64(),
+        medians[0].as_secs_f64() / medians[1].as_secs_f64()
     );
 }
 
-/// The calculator and a caller module, both `type: local`; returns what the caller's
-/// `wire_client` gave it.
-async fn both_local() -> (
+/// Where the calculator runs; the caller is a `type: local` module either way, so its
+/// call goes through what its `wire_client` returned: the implementation from the hub, or
+/// a generated client resolved through the directory, presenting the caller's own
+/// credential to the calculator process's guard (the wire path of any OoP caller).
+#[derive(Clone, Copy)]
+enum Layout {
+    Local,
+    Oop,
+}
+
+/// The host of one layout (the same YAML but for the calculator's `type:`), its stop
+/// token, what the caller's `wire_client` gave it, and the hub's own entry (local only).
+async fn start_layout(
+    layout: Layout,
+) -> (
     host::RunningHost,
     CancellationToken,
-    Arc<dyn CalculatorClient>,
+    (Arc<dyn CalculatorClient>, Option<Arc<dyn CalculatorClient>>),
 ) {
-    let yaml = "modules:
-  calculator: { runtime: { type: local } }
-  caller: { runtime: { type: local }, deps: [calculator] }
-";
-    let config = HostConfig::from_yaml_str(yaml, "host.yaml".as_ref()).expect("yaml");
+    let calculator_runtime = match layout {
+        Layout::Local => "{ type: local }".to_owned(),
+        Layout::Oop => format!(
+            "{{ type: oop, execution: {{ executable_path: {}, environment: {{ RUST_LOG: warn }} }} }}",
+            calculator_binary().display()
+        ),
+    };
+    let yaml = format!(
+        "modules:
+  calculator: {{ runtime: {calculator_runtime} }}
+  caller: {{ runtime: {{ type: local }}, deps: [calculator] }}
+"
+    );
+    let config = HostConfig::from_yaml_str(&yaml, "host.yaml".as_ref()).expect("yaml");
+    // Linked either way; the host runs it here only where the YAML says `local`.
     let calculator = LocalModule::new(SPEC, |_config, handle| async move {
         let calculator = Arc::new(Calculator::new(CalculatorConfig::default()));
         register_local(handle.hub(), calculator.clone());
@@ -101,7 +136,8 @@ async fn both_local() -> (
     let caller = LocalModule::new(caller_spec, |_config, handle| async move {
         let resolver = handle.resolver().expect("a directory");
         let calculator = wire_client(handle.hub(), resolver).await?;
-        let _ = wired.send(calculator.clone());
+        let bare = handle.hub().get::<dyn CalculatorClient>();
+        let _ = wired.send((calculator, bare));
         // It must serve something to register; what it serves is not measured.
         Ok(routes(Arc::new(Calculator::new(
             CalculatorConfig::default(),
@@ -110,39 +146,11 @@ async fn both_local() -> (
     let cancel = CancellationToken::new();
     let running = host::start_with(config, vec![calculator, caller], cancel.clone())
         .await
-        .expect("the local host starts");
-    (running, cancel, client.await.expect("the caller was built"))
-}
-
-/// The calculator as a process the host spawns; returns what an OoP caller's
-/// `wire_client` returns (no local implementation in its hub).
-async fn both_oop() -> (
-    host::RunningHost,
-    CancellationToken,
-    Arc<dyn CalculatorClient>,
-) {
-    let binary = calculator_binary();
-    let yaml = format!(
-        "modules:\n  calculator:\n    runtime: {{ type: oop, execution: {{ executable_path: {}, environment: {{ RUST_LOG: warn }} }} }}\n",
-        binary.display()
-    );
-    let config = HostConfig::from_yaml_str(&yaml, "host.yaml".as_ref()).expect("yaml");
-    let cancel = CancellationToken::new();
-    let running = host::start(config, cancel.clone())
+        .expect("the host starts");
+    let client = tokio::time::timeout(Duration::from_secs(60), client)
         .await
-        .expect("the OoP host starts");
-    let directory = DirectoryClient::connect(running.directory_endpoint())
-        .await
-        .expect("the directory answers");
-    let resolver: Arc<dyn Resolver> = Arc::new(directory);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let client = loop {
-        match wire_client(&ClientHub::new(), resolver.clone()).await {
-            Ok(client) => break client,
-            Err(error) if Instant::now() > deadline => panic!("the calculator never came: {error}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    };
+        .expect("the caller was built within a minute")
+        .expect("the caller was built");
     (running, cancel, client)
 }
 

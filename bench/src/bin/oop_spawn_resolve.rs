@@ -74,6 +74,7 @@ fn config(module: &Path) -> HostConfig {
         deps: Vec::new(),
         tokenless: false,
         access: None,
+        transport: None,
     });
     config
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use modgen::FileState;
+use modgen::workspace::Target;
 
 use super::compat::{self, BreakingPolicy};
 use super::generate::load;
@@ -35,32 +36,45 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
         return run_one(args, args.manifest.as_deref());
     }
     let mut status = ExitCode::SUCCESS;
-    for manifest in workspace_manifests()? {
-        if run_one(args, Some(&manifest))? != ExitCode::SUCCESS {
+    let manifests = workspace_manifests()?;
+    for manifest in &manifests {
+        if run_one(args, Some(manifest))? != ExitCode::SUCCESS {
             status = ExitCode::FAILURE;
         }
+    }
+    if let Some(host) = super::host_crate::target_for(&manifests[0])?
+        && report(args, &host, None)? != ExitCode::SUCCESS
+    {
+        status = ExitCode::FAILURE;
     }
     Ok(status)
 }
 
 fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
     let loaded = load(manifest, None, None)?;
-    let report = compat::report(&loaded)?;
+    let compat_report = compat::report(&loaded)?;
     let policy = BreakingPolicy {
         deny_breaking: args.deny_breaking,
         accept_breaking: false,
     };
-    policy.refuse_denied(&loaded, report.as_ref())?;
-    let target = &loaded.target;
-    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
-        .map_err(|error| error.to_string())?;
-    let root = target.root.display();
+    policy.refuse_denied(&loaded, compat_report.as_ref())?;
     // A workspace made before baselines existed is compared with its SDK's descriptors,
     // but `generate` should still write the baseline.
     let baseline_missing = loaded
         .workspace_root
         .as_ref()
         .is_some_and(|root| !modgen::baseline::path(root).is_file());
+    report(args, &loaded.target, Some(baseline_missing))
+}
+
+/// Prints what is not fresh in `target` (and the baseline: `Some(missing)` for a module's
+/// target, `None` for one without a baseline); `FAILURE` when anything is.
+fn report(args: &CheckArgs, target: &Target, baseline: Option<bool>) -> Result<ExitCode, String> {
+    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
+        .map_err(|error| error.to_string())?;
+    let root = target.root.display();
+    let baseline_missing = baseline == Some(true);
+    let counted = survey.files.len() + usize::from(baseline.is_some());
     if baseline_missing {
         println!(
             "missing: {}",
@@ -68,10 +82,7 @@ fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String
         );
     }
     if survey.is_fresh() && !baseline_missing {
-        eprintln!(
-            "{root}: {} generated files are fresh",
-            survey.files.len() + 1
-        );
+        eprintln!("{root}: {counted} generated files are fresh");
         return Ok(ExitCode::SUCCESS);
     }
     for status in survey.problems() {
@@ -93,7 +104,7 @@ fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String
     eprintln!(
         "{root}: {} of {} generated files are not fresh; {hint}",
         survey.problems().count() + usize::from(baseline_missing),
-        survey.files.len() + 1
+        counted
     );
     Ok(ExitCode::FAILURE)
 }

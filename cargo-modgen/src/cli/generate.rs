@@ -54,10 +54,27 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
     if args.manifest.is_some() || args.out.is_some() {
         return run_one(args, args.manifest.as_deref());
     }
-    for manifest in workspace_manifests()? {
-        run_one(args, Some(&manifest))?;
+    let manifests = workspace_manifests()?;
+    for manifest in &manifests {
+        run_one(args, Some(manifest))?;
+    }
+    if let Some(host) = super::host_crate::target_for(&manifests[0])? {
+        refresh(&host, args.force)?;
+        if let Some(note) = super::host_crate::unlisted_note(&host.root) {
+            eprintln!("{note}");
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Brings `target`'s generated files up to date (see `modgen::freshness`).
+fn refresh(target: &Target, force: bool) -> Result<(), String> {
+    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
+        .map_err(|error| error.to_string())?;
+    let applied = modgen::freshness::apply(&target.root, &survey, force)
+        .map_err(|error| error.to_string())?;
+    eprintln!("{}: {applied}", target.root.display());
+    Ok(())
 }
 
 fn run_one(args: &GenerateArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
@@ -65,12 +82,7 @@ fn run_one(args: &GenerateArgs, manifest: Option<&Path>) -> Result<ExitCode, Str
     let report = compat::report(&loaded)?;
     args.breaking.refuse_denied(&loaded, report.as_ref())?;
 
-    let target = &loaded.target;
-    let survey = modgen::freshness::survey(&target.root, &target.files, &target.ownership)
-        .map_err(|error| error.to_string())?;
-    let applied = modgen::freshness::apply(&target.root, &survey, args.force)
-        .map_err(|error| error.to_string())?;
-    eprintln!("{}: {applied}", target.root.display());
+    refresh(&loaded.target, args.force)?;
     compat::record_baseline(&loaded, report.as_ref(), args.breaking.accept_breaking)?;
 
     // Stubs for new RPCs in the user's impls (`--out` generates an SDK alone: no impls).

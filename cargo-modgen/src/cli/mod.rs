@@ -6,6 +6,8 @@ pub mod check;
 pub mod compat;
 mod dynamic_codec;
 pub mod generate;
+mod host_crate;
+mod host_process;
 mod lookup;
 pub mod new;
 mod new_member;

@@ -47,6 +47,13 @@ pub struct NewArgs {
 pub fn run(args: &NewArgs) -> Result<(), String> {
     modgen::names::check_package_name(&args.name)
         .map_err(|why| format!("invalid module name `{}`: {why}", args.name))?;
+    if args.name == modgen::HOST_DIR {
+        return Err(format!(
+            "invalid module name `{}`: the workspace's host crate lives in `{}/`",
+            args.name,
+            modgen::HOST_DIR
+        ));
+    }
     if args.dir.is_none() {
         let here = std::env::current_dir()
             .map_err(|e| format!("cannot read the current directory: {e}"))?;
@@ -92,6 +99,10 @@ pub fn run(args: &NewArgs) -> Result<(), String> {
     println!(
         "  {}/               the SDK, generated",
         model.sdk.crate_name
+    );
+    println!(
+        "  {}/                        the host binary linking the modules (`type: local`), generated",
+        modgen::HOST_DIR
     );
     if let RuntimeDep::Path(path) = &runtime {
         println!("  modgen-runtime from {path}");

@@ -10,7 +10,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use modgen::{Manifest, WorkspaceOptions, members};
+use modgen::workspace::Target;
+use modgen::{FileState, Manifest, Model, Survey, WorkspaceOptions, members};
 
 use super::new::{NewArgs, Staging, format_user_rust, refuse_non_empty, runtime_dep, write_inputs};
 
@@ -64,6 +65,10 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
         .collect();
     let sdk = format!("{name}/{}", model.sdk.crate_name);
     crates.sort_by_key(|member| *member != sdk);
+    // The host crate links every module, so it is regenerated with this one in it (and
+    // listed, for a workspace made before there was one).
+    let (host, host_survey) = host_with(root, name, &model)?;
+    crates.push(modgen::HOST_DIR.to_owned());
     let cargo_path = root.join("Cargo.toml");
     let cargo_toml = members::add_cargo_members(
         &read(&cargo_path)?,
@@ -84,6 +89,7 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
     staging.finish(&target)?;
     replace(&cargo_path, &cargo_toml)?;
     replace(&host_path, &host_yaml)?;
+    modgen::freshness::apply(&host.root, &host_survey, false).map_err(|e| e.to_string())?;
 
     println!(
         "Added module `{name}` to the workspace at {}",
@@ -95,8 +101,29 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
     );
     println!("  Cargo.toml   members += {}", crates.join(", "));
     println!("  host.yaml    modules += {name}");
+    println!("  {}/        links {name} too", modgen::HOST_DIR);
     println!("Next: cargo build && cargo modgen run");
     Ok(())
+}
+
+/// The workspace's host crate with the module `name` added, and how its files on disk
+/// stand; refused when one was edited by hand (nothing is written then).
+fn host_with(root: &Path, name: &str, model: &Model) -> Result<(Target, Survey), String> {
+    let mut modules = super::host_crate::workspace_modules(root)?;
+    modules.push((PathBuf::from(name), model.clone()));
+    // In `workspace_modules`' order (the root's module, then by directory), which
+    // `generate` uses: the file written now is then fresh.
+    modules[1..].sort_by(|a, b| a.0.cmp(&b.0));
+    let host = super::host_crate::target(root, &modules)?;
+    let survey = modgen::freshness::survey(&host.root, &host.files, &host.ownership)
+        .map_err(|e| e.to_string())?;
+    if let Some(edited) = survey.problems().find(|f| f.state == FileState::Edited) {
+        return Err(format!(
+            "{}: edited by hand; run `cargo modgen generate --force` first, then add the module",
+            root.join(&edited.path).display()
+        ));
+    }
+    Ok((host, survey))
 }
 
 fn read(path: &Path) -> Result<String, String> {

@@ -1,5 +1,7 @@
-//! `cargo modgen run`: build the workspace, then run the host in-process (directory plus
-//! every module of `host.yaml`, out of process) until Ctrl-C.
+//! `cargo modgen run`: build the workspace, then run the host until Ctrl-C: in-process
+//! (directory plus every module of `host.yaml`, out of process) when every module is
+//! `type: oop`, else the workspace's host binary, which links the `type: local` ones
+//! (`host_process.rs`).
 
 use std::collections::BTreeMap;
 use std::io::BufReader;
@@ -7,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use cargo_metadata::{Artifact, Message};
-use modgen_runtime::host::{self, HostConfig};
+use modgen::Model;
+use modgen_runtime::host::{self, HostConfig, RuntimeKind};
 use modgen_runtime::lifecycle;
 
 use super::workspace::{directory_endpoint_file, find_manifest};
@@ -38,10 +41,35 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     // Read before building so a broken host.yaml fails in a second, not after a build.
     let mut config = HostConfig::from_yaml_file(&host_yaml).map_err(|error| error.to_string())?;
 
-    let packages = packages_to_build(&manifest, &root)?;
+    let modules = super::host_crate::workspace_modules(&root)?;
+    let locals: Vec<&str> = config
+        .modules
+        .iter()
+        .filter(|module| module.runtime.kind == RuntimeKind::Local)
+        .map(|module| module.name.as_str())
+        .collect();
+    let host_package = if locals.is_empty() {
+        None
+    } else {
+        Some(linking_host(&root, &host_yaml, &modules, &locals)?)
+    };
+    let packages = packages_to_build(&root, &modules, host_package.as_deref())?;
     let binaries = build(&root, &packages, args.release)?;
+    if let Some(package) = host_package {
+        let binary = binaries.get(&package).ok_or_else(|| {
+            format!(
+                "cargo built no `{package}` binary: is `{}` a member of the workspace?",
+                modgen::HOST_DIR
+            )
+        })?;
+        return super::host_process::run(binary, &host_yaml, &root);
+    }
     point_at_built_binaries(&mut config, &binaries);
+    run_in_process(config, &root)
+}
 
+/// The host library in this process, every module of `config` out of process.
+fn run_in_process(config: HostConfig, root: &Path) -> Result<ExitCode, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -51,7 +79,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
         let running = host::start(config, lifecycle::root_token())
             .await
             .map_err(|error| error.to_string())?;
-        let endpoint_file = directory_endpoint_file(&root);
+        let endpoint_file = directory_endpoint_file(root);
         remember_endpoint(&endpoint_file, running.directory_endpoint());
         eprintln!(
             "modgen: call a module with `cargo modgen call <package.Service>/<Method> '<json>'` \
@@ -68,12 +96,57 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     })
 }
 
-/// A workspace made by `new` (its own `[workspace]` beside modgen.toml) is built whole; a
-/// module whose crates are members of a larger workspace (this repository's examples)
-/// builds just its module crate and what it depends on. Cargo says which workspace `root`
-/// belongs to (`cargo metadata`), so a virtual manifest, a `[workspace]` table written
-/// inline or an enclosing workspace are all read as cargo reads them.
-fn packages_to_build(manifest: &Path, root: &Path) -> Result<Vec<String>, String> {
+/// The workspace's host package, which links the `type: local` modules `locals`; refuses
+/// a workspace without one, and a local module it does not link.
+fn linking_host(
+    root: &Path,
+    host_yaml: &Path,
+    modules: &[(PathBuf, Model)],
+    locals: &[&str],
+) -> Result<String, String> {
+    let package = modgen::host_package(
+        &modules
+            .iter()
+            .map(|(dir, model)| modgen::HostMember { dir, model })
+            .collect::<Vec<_>>(),
+    );
+    if !super::host_crate::keeps_host_crate(root) || !root.join(modgen::HOST_DIR).is_dir() {
+        return Err(format!(
+            "{}: `type: local` modules ({}) run inside the workspace's host binary, and {} has \
+             none; run `cargo modgen generate` there to create `{}/`",
+            host_yaml.display(),
+            locals.join(", "),
+            root.display(),
+            modgen::HOST_DIR
+        ));
+    }
+    let linked: Vec<&str> = modules
+        .iter()
+        .map(|(_, model)| model.module.name.as_str())
+        .collect();
+    if let Some(missing) = locals.iter().find(|name| !linked.contains(name)) {
+        return Err(format!(
+            "{}: module '{missing}' is `type: local`, but the workspace's host binary \
+             `{package}` does not link it (it links: {}); make it `type: oop`, or add the \
+             module to this workspace",
+            host_yaml.display(),
+            linked.join(", ")
+        ));
+    }
+    Ok(package)
+}
+
+/// A workspace made by `new` (its own `[workspace]` beside modgen.toml) is built whole,
+/// but for the host crate when nothing runs in it; modules whose crates are members of a
+/// larger workspace (this repository's examples) build just their module crates (and the
+/// host crate when it is needed) with what they depend on. Cargo says which workspace
+/// `root` belongs to (`cargo metadata`), so a virtual manifest, a `[workspace]` table
+/// written inline or an enclosing workspace are all read as cargo reads them.
+fn packages_to_build(
+    root: &Path,
+    modules: &[(PathBuf, Model)],
+    host_package: Option<&str>,
+) -> Result<Packages, String> {
     let metadata = cargo_metadata::MetadataCommand::new()
         .current_dir(root)
         .no_deps()
@@ -83,19 +156,39 @@ fn packages_to_build(manifest: &Path, root: &Path) -> Result<Vec<String>, String
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     };
+    let has_host = |name: &str| metadata.packages.iter().any(|p| p.name.as_str() == name);
     if same_dir(metadata.workspace_root.as_std_path(), root) {
-        return Ok(Vec::new());
+        let idle_host = modgen::host_package(
+            &modules
+                .iter()
+                .map(|(dir, model)| modgen::HostMember { dir, model })
+                .collect::<Vec<_>>(),
+        );
+        let exclude = (host_package.is_none() && has_host(&idle_host)).then_some(idle_host);
+        return Ok(Packages::Workspace { exclude });
     }
-    let model = modgen::load(manifest).map_err(|errors| errors.to_string())?;
-    Ok(vec![model.module.name])
+    let mut packages: Vec<String> = modules
+        .iter()
+        .map(|(_, model)| model.module.name.clone())
+        .collect();
+    packages.extend(host_package.map(str::to_owned));
+    Ok(Packages::Only(packages))
 }
 
-/// `cargo build` of `packages` (the whole workspace when empty); returns the built
+/// What `cargo build` builds.
+enum Packages {
+    /// `--workspace`, but for one package (the host crate, when nothing runs in it).
+    Workspace { exclude: Option<String> },
+    /// `-p` each.
+    Only(Vec<String>),
+}
+
+/// `cargo build` of `packages`; returns the built
 /// executables by target name, read from cargo's JSON messages so CARGO_TARGET_DIR and
 /// profiles are respected.
 fn build(
     root: &Path,
-    packages: &[String],
+    packages: &Packages,
     release: bool,
 ) -> Result<BTreeMap<String, PathBuf>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -105,11 +198,18 @@ fn build(
         .args(["build", "--message-format=json-render-diagnostics"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    if packages.is_empty() {
-        command.arg("--workspace");
-    }
-    for package in packages {
-        command.args(["-p", package]);
+    match packages {
+        Packages::Workspace { exclude } => {
+            command.arg("--workspace");
+            if let Some(package) = exclude {
+                command.args(["--exclude", package]);
+            }
+        }
+        Packages::Only(packages) => {
+            for package in packages {
+                command.args(["-p", package]);
+            }
+        }
     }
     if release {
         command.arg("--release");
@@ -161,7 +261,7 @@ fn point_at_built_binaries(config: &mut HostConfig, binaries: &BTreeMap<String, 
     }
 }
 
-fn remember_endpoint(file: &Path, endpoint: &str) {
+pub(super) fn remember_endpoint(file: &Path, endpoint: &str) {
     let written = file
         .parent()
         .map(std::fs::create_dir_all)

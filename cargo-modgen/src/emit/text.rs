@@ -233,7 +233,6 @@ pub struct LibRs<'a> {
 pub struct MainRs<'a> {
     pub module_name: &'a str,
     pub lib: &'a str,
-    pub service_struct: &'a str,
 }
 
 /// `<name>/tests/api_surface.rs` (user-owned).
@@ -249,7 +248,23 @@ pub struct ApiSurfaceTest<'a> {
 #[derive(Template)]
 #[template(path = "workspace/Cargo.toml")]
 pub struct WorkspaceManifest<'a> {
-    pub members: [&'a str; 2],
+    pub members: [&'a str; 3],
+}
+
+/// The workspace host crate's `Cargo.toml` (generated: the header is added over it).
+#[derive(Template)]
+#[template(path = "host/Cargo.toml")]
+pub struct HostManifest<'a> {
+    pub package: &'a str,
+    pub description: &'a str,
+    pub runtime: toml::Value,
+    pub members: Vec<HostDependency>,
+}
+
+/// A module crate the host crate links: its package and its path from the host crate.
+pub struct HostDependency {
+    pub package: String,
+    pub path: String,
 }
 
 /// The workspace's `.gitignore` (user-owned).
@@ -280,6 +295,9 @@ pub struct WorkspaceReadme<'a> {
     pub sdk_crate: &'a str,
     pub sdk_lib: String,
     pub example_call: String,
+    /// The workspace is its own (`new`), with the host crate in `host/`; else the module
+    /// is part of a larger one, whose root holds it.
+    pub host_crate: bool,
 }
 
 /// `modgen.toml` as `new` writes it.

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod running;
 pub mod snapshots;
 
 use std::path::{Path, PathBuf};

@@ -63,5 +63,36 @@ pub fn module_snapshots() -> Vec<(String, String)> {
             snapshots.push((snapshot, format!("owner: {owner}\n{text}")));
         }
     }
+    snapshots.extend(host_snapshots());
     snapshots
+}
+
+/// The host crate of a workspace made from [`MODULE_CASES`]' first case, the others added
+/// to it, as `workspace-host__<path>`.
+fn host_snapshots() -> Vec<(String, String)> {
+    let models: Vec<_> = MODULE_CASES
+        .iter()
+        .map(|name| CASES.iter().find(|c| c.name == *name).unwrap().model())
+        .collect();
+    let dirs: Vec<std::path::PathBuf> = MODULE_CASES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| if i == 0 { "".into() } else { (*name).into() })
+        .collect();
+    let members: Vec<modgen::HostMember<'_>> = models
+        .iter()
+        .zip(&dirs)
+        .map(|(model, dir)| modgen::HostMember { dir, model })
+        .collect();
+    let files = modgen::generate_host(&members, &RuntimeDep::Version("0.1.0".into())).unwrap();
+    files
+        .into_iter()
+        .map(|file| {
+            let Contents::Text(text) = file.contents else {
+                panic!("the host crate has no binary files");
+            };
+            let path = file.path.to_string_lossy().replace('/', "__");
+            (format!("workspace-host__{path}"), text)
+        })
+        .collect()
 }

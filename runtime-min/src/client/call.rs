@@ -92,7 +92,7 @@ where
         .await
         .map_err(classify)?;
     let remaining = time_left(deadline, service).map_err(Try::Final)?;
-    let request = build_request(ctx, message, remaining);
+    let request = build_request(ctx, message, remaining, channels);
     // The response's headers and trailers reach the caller through the context.
     match ctx.accept_outcome(bounded(remaining, call(picked.channel, request), service).await) {
         Ok(message) => Ok(message),
@@ -123,7 +123,7 @@ where
     let remaining = time_left(response_deadline, service)?;
     let picked = bounded(remaining, channels.pick(), service).await?;
     let remaining = time_left(response_deadline, service)?;
-    let request = ctx.to_request(request);
+    let request = ctx.to_request_as(request, channels.caller_credential());
     let outcome = bounded(remaining, call(picked.channel, request), service).await;
     match ctx.accept_outcome(outcome) {
         Ok(message) => Ok(message),
@@ -156,9 +156,10 @@ fn build_request<Req>(
     ctx: &CallContext,
     message: Req,
     remaining: Option<Duration>,
+    channels: &ServiceChannels,
 ) -> tonic::Request<Req> {
     let mut request = tonic::Request::new(message);
-    ctx.inject(request.metadata_mut());
+    ctx.inject_as(request.metadata_mut(), channels.caller_credential());
     // The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
     if let Some(remaining) = remaining {
         request.set_timeout(remaining);

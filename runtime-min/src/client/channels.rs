@@ -4,8 +4,10 @@ use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
 
-use super::{ClientOptions, connect::endpoint};
+use super::ClientOptions;
+use super::connect::Target;
 use crate::directory::Resolver;
+use crate::identity::CallerCredential;
 
 /// How long a resolved endpoint list is used before asking the directory again, so
 /// instances that started since are picked too. Matches the default heartbeat interval:
@@ -16,7 +18,7 @@ pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
 #[derive(Clone, Debug)]
 pub struct Picked {
     pub channel: Channel,
-    /// `http://host:port`, to hand back to [`ServiceChannels::report_unavailable`];
+    /// `http://host:port` or `unix:/path`, to hand back to [`ServiceChannels::report_unavailable`];
     /// shared, so that picking allocates nothing.
     pub endpoint: Arc<str>,
 }
@@ -33,6 +35,9 @@ struct Inner {
     service_name: String,
     options: ClientOptions,
     source: Source,
+    /// What calls over these channels present: the resolver's module's own credential,
+    /// else (`None`) the process's.
+    credential: Option<CallerCredential>,
     state: Mutex<State>,
 }
 
@@ -61,7 +66,15 @@ impl State {
 
 impl ServiceChannels {
     pub fn new(service_name: &str, resolver: Arc<dyn Resolver>, options: ClientOptions) -> Self {
-        Self::with_source(service_name, Source::Resolver(resolver), options)
+        let credential = resolver
+            .caller()
+            .and_then(|caller| caller.credential.clone());
+        Self::with_source(
+            service_name,
+            Source::Resolver(resolver),
+            credential,
+            options,
+        )
     }
 
     /// A fixed channel (tests, in-process loopback, an explicit `--endpoint`).
@@ -70,15 +83,21 @@ impl ServiceChannels {
             channel,
             endpoint: format!("fixed channel of '{service_name}'").into(),
         };
-        Self::with_source(service_name, Source::Fixed(picked), options)
+        Self::with_source(service_name, Source::Fixed(picked), None, options)
     }
 
-    fn with_source(service_name: &str, source: Source, options: ClientOptions) -> Self {
+    fn with_source(
+        service_name: &str,
+        source: Source,
+        credential: Option<CallerCredential>,
+        options: ClientOptions,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 service_name: service_name.to_owned(),
                 options,
                 source,
+                credential,
                 state: Mutex::new(State {
                     endpoints: Vec::new(),
                     channels: HashMap::new(),
@@ -99,6 +118,11 @@ impl ServiceChannels {
 
     pub fn service_name(&self) -> &str {
         &self.inner.service_name
+    }
+
+    /// The credential calls over these channels present instead of the process's.
+    pub fn caller_credential(&self) -> Option<&CallerCredential> {
+        self.inner.credential.as_ref()
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -129,9 +153,9 @@ impl ServiceChannels {
                     endpoint: uri,
                 });
             }
-            match endpoint(&uri, &self.inner.options) {
-                Ok(endpoint) => {
-                    let channel = endpoint.connect_lazy();
+            match Target::parse(&uri, &self.inner.options) {
+                Ok(target) => {
+                    let channel = target.connect_lazy();
                     state.channels.insert(uri.clone(), channel.clone());
                     return Ok(Picked {
                         channel,

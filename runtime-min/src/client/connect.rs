@@ -2,6 +2,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::ClientOptions;
 use super::tls::{self, CaBundle};
+use super::unix::{self, UnixTarget};
 
 /// Why no channel could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +67,56 @@ pub fn endpoint_trusting(
     Ok(endpoint)
 }
 
-/// Connects to one endpoint, retrying with backoff per `options.retry`; each try is
-/// bounded by `options.connect_timeout`.
+/// Where a channel connects: a TCP endpoint (`http(s)://host:port`) or a Unix socket
+/// (`unix:/abs/path`, see [`super::unix`]).
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    Tcp(Endpoint),
+    Unix(UnixTarget),
+}
+
+impl Target {
+    /// The target for `uri`; an `https://` one verifies its server against the process's
+    /// CA bundle.
+    pub(crate) fn parse(uri: &str, options: &ClientOptions) -> Result<Self, ConnectError> {
+        Self::parse_trusting(uri, options, None)
+    }
+
+    /// [`Target::parse`], verifying an `https://` server against `ca` (`None`: the
+    /// process's bundle). A Unix socket is local to the host: no TLS there.
+    fn parse_trusting(
+        uri: &str,
+        options: &ClientOptions,
+        ca: Option<&CaBundle>,
+    ) -> Result<Self, ConnectError> {
+        match unix::socket_path(uri) {
+            Some(Ok(path)) => Ok(Self::Unix(UnixTarget::new(path, options))),
+            Some(Err(reason)) => Err(ConnectError::InvalidUri {
+                uri: uri.to_owned(),
+                reason,
+            }),
+            None => endpoint_trusting(uri, options, ca).map(Self::Tcp),
+        }
+    }
+
+    async fn connect(&self) -> Result<Channel, tonic::transport::Error> {
+        match self {
+            Self::Tcp(endpoint) => endpoint.connect().await,
+            Self::Unix(target) => target.connect().await,
+        }
+    }
+
+    /// A channel that connects on its first call.
+    pub(crate) fn connect_lazy(&self) -> Channel {
+        match self {
+            Self::Tcp(endpoint) => endpoint.connect_lazy(),
+            Self::Unix(target) => target.connect_lazy(),
+        }
+    }
+}
+
+/// Connects to one endpoint (`http(s)://host:port` or `unix:/abs/path`), retrying with
+/// backoff per `options.retry`; each try is bounded by `options.connect_timeout`.
 pub async fn connect(endpoint_uri: &str, options: &ClientOptions) -> Result<Channel, ConnectError> {
     connect_trusting(endpoint_uri, options, None).await
 }
@@ -78,11 +127,11 @@ pub async fn connect_trusting(
     options: &ClientOptions,
     ca: Option<&CaBundle>,
 ) -> Result<Channel, ConnectError> {
-    let endpoint = endpoint_trusting(endpoint_uri, options, ca)?;
+    let target = Target::parse_trusting(endpoint_uri, options, ca)?;
     let attempts = options.retry.attempts();
     let mut attempt = 1;
     loop {
-        match endpoint.connect().await {
+        match target.connect().await {
             Ok(channel) => return Ok(channel),
             Err(error) if attempt < attempts => {
                 let wait = options.retry.backoff(attempt);

@@ -9,6 +9,7 @@ mod connect;
 pub mod generated;
 mod options;
 pub mod tls;
+pub mod unix;
 
 pub use call::{call_once, call_unary};
 pub use channels::{DEFAULT_REFRESH_INTERVAL, Picked, ServiceChannels};

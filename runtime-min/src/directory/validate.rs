@@ -121,8 +121,9 @@ fn version(value: &str) -> Result<(), DirectoryError> {
     Ok(())
 }
 
-/// Where a channel can connect to. Checked per scheme, so another transport (`unix:`
-/// sockets, say) is one more arm with its own rules, not a loosening of these.
+/// Where a channel can connect to. Checked per scheme: `unix:` sockets have their own
+/// rules (the client's, [`crate::client::unix::socket_path`]), not a loosening of
+/// http's.
 pub(super) fn endpoint_uri(field: &str, value: &str) -> Result<(), DirectoryError> {
     let invalid = |reason: String| DirectoryError::invalid(field, reason);
     if value.is_empty() {
@@ -131,13 +132,16 @@ pub(super) fn endpoint_uri(field: &str, value: &str) -> Result<(), DirectoryErro
     if value.len() > MAX_URI_LEN {
         return Err(invalid(format!("longer than {MAX_URI_LEN} bytes")));
     }
+    if let Some(socket) = crate::client::unix::socket_path(value) {
+        return socket.map(drop).map_err(invalid);
+    }
     let uri: http::Uri = value
         .parse()
         .map_err(|error| invalid(format!("{} is not a URI ({error})", shown(value))))?;
     match uri.scheme_str() {
         Some("http" | "https") => tcp_endpoint(&uri, value).map_err(invalid),
         Some(other) => Err(invalid(format!(
-            "scheme must be http or https, got `{}`",
+            "scheme must be http, https or unix, got `{}`",
             truncated(other)
         ))),
         None => Err(invalid(format!(
@@ -310,6 +314,22 @@ mod tests {
             "http://host:1?q=1",
             "http://user@host:1",
             "not a uri",
+        ] {
+            assert_eq!(field_of(endpoint_uri("e", bad)), "e", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unix_endpoints_must_be_absolute_socket_paths() {
+        assert!(endpoint_uri("e", "unix:/run/user/1000/modgen/run-x/calc.sock").is_ok());
+        assert!(endpoint_uri("e", "unix:///tmp/calc.sock").is_ok());
+        let too_long = format!("unix:/{}", "s".repeat(107));
+        for bad in [
+            "unix:",
+            "unix:calc.sock",
+            "unix://host/calc.sock",
+            "unix:/a\0b",
+            too_long.as_str(),
         ] {
             assert_eq!(field_of(endpoint_uri("e", bad)), "e", "{bad:?}");
         }

@@ -1,5 +1,6 @@
-//! The host YAML, in ModKit's shape (`modules.<name>.runtime.execution...`) plus three
-//! sections of ours (`directory`, `restart`, `shutdown`), all optional.
+//! The host YAML, in ModKit's shape (`modules.<name>.runtime.execution...`) plus sections
+//! and keys of ours (`directory`, `restart`, `shutdown`, `identity`, `transport`), all
+//! optional.
 //!
 //! Unknown keys are errors: a misspelt `enviroment` would otherwise start a module without
 //! the variables its author meant to pass, and nothing would say why.
@@ -30,8 +31,25 @@ pub struct HostConfig {
     pub restart: RestartPolicy,
     pub shutdown: ShutdownPolicy,
     pub identity: IdentitySettings,
-    /// PEM files every `oop` module serves TLS with and trusts (`crate::tls`).
+    /// PEM files every `oop` module serves TLS with and trusts (`crate::tls`); a module
+    /// serves TLS on a TCP listener only (`transport: tcp`).
     pub tls: crate::tls::TlsFiles,
+    /// How modules are reached unless their entry says otherwise: `unix` (default) or
+    /// `tcp`.
+    pub transport: Transport,
+}
+
+/// How the host's modules listen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// A Unix domain socket in the host's per-run directory (0700, socket 0600): only
+    /// the host's user can connect.
+    #[default]
+    Unix,
+    /// Loopback TCP on a free port: any local process can connect (the caller identity
+    /// still applies). For clients that cannot dial `unix:` endpoints.
+    Tcp,
 }
 
 /// Caller identity: the host signs a credential for every module it starts.
@@ -161,6 +179,15 @@ pub struct ModuleEntry {
     /// Who may call it (`access: {callers: [...], anonymous: bool}`); absent: every
     /// module with a valid credential, no anonymous calls.
     pub access: Option<crate::identity::AccessPolicy>,
+    /// Overrides the host-wide `transport` for this module.
+    pub transport: Option<Transport>,
+}
+
+impl ModuleEntry {
+    /// This module's transport: its own, else the host's.
+    pub fn transport(&self, host_default: Transport) -> Transport {
+        self.transport.unwrap_or(host_default)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -493,6 +520,7 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
         #[serde(default)]
         tokenless: bool,
         access: Option<crate::identity::AccessPolicy>,
+        transport: Option<Transport>,
     }
 
     struct Modules;
@@ -525,6 +553,7 @@ fn modules_in_file_order<'de, D: Deserializer<'de>>(
                     deps: body.deps,
                     tokenless: body.tokenless,
                     access: body.access,
+                    transport: body.transport,
                 });
             }
             Ok(modules)

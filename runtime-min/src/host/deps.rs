@@ -122,6 +122,7 @@ mod tests {
             deps: deps.iter().map(|d| (*d).to_owned()).collect(),
             tokenless: false,
             access: None,
+            transport: None,
         }
     }
 

@@ -13,7 +13,46 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::{IdentitySettings, ModuleEntry};
 use crate::identity::revocation::RevocationFile;
-use crate::identity::{Issuer, Revocation, run_dir};
+use crate::identity::{
+    AccessPolicy, CallGuard, CallerCredential, Issuer, Revocation, Revocations, TrustedKeys,
+    run_dir,
+};
+
+/// A local module's identity: what its clients present and what its server checks.
+#[derive(Clone, Debug)]
+pub struct LocalIdentity {
+    /// `None` under `identity.enabled: false`: its calls are anonymous.
+    pub credential: Option<CallerCredential>,
+    pub guard: CallGuard,
+    /// The host's revocations file, which the guard watches as an OoP module's does;
+    /// `None` with identity off.
+    pub revocations_file: Option<PathBuf>,
+}
+
+impl LocalIdentity {
+    /// Under `identity.enabled: false`: nobody verified, everyone admitted, as an OoP
+    /// module given no keys.
+    pub fn open(module: &str) -> Self {
+        Self {
+            credential: None,
+            guard: CallGuard::new(module, None, AccessPolicy::open()),
+            revocations_file: None,
+        }
+    }
+
+    /// The guard to serve with: it also refuses the credentials this host (or another
+    /// sharing the directory) revoked, re-reading the revocations file until `stop`.
+    pub fn watched_guard(&self, stop: CancellationToken) -> CallGuard {
+        match &self.revocations_file {
+            Some(path) => {
+                let revocations = Revocations::default();
+                revocations.watch(path.clone(), stop);
+                self.guard.clone().with_revocations(revocations)
+            }
+            None => self.guard.clone(),
+        }
+    }
+}
 
 /// What the host needs to issue credentials during one run.
 #[derive(Debug)]
@@ -23,17 +62,19 @@ pub struct HostIdentity {
     run_dir: PathBuf,
     /// The value of `MODGEN_IDENTITY_TRUSTED_KEYS`: this host's key, then the YAML's.
     trusted_keys: String,
+    /// The same keys, parsed: what the guards of local modules verify with.
+    trusted: TrustedKeys,
     /// Modules given up on: never issued a credential again.
     revoked: Mutex<BTreeSet<String>>,
     revocations: RevocationFile,
 }
 
 impl HostIdentity {
-    /// Loads or makes the key and creates the run directory of the host whose directory
-    /// listens at `directory_endpoint`. `Ok(None)` under `identity.enabled: false`.
+    /// Loads or makes the key; credentials go to `dir`, the run directory the host created
+    /// (private) and removes after the run. `Ok(None)` under `identity.enabled: false`.
     pub fn start(
         settings: &IdentitySettings,
-        directory_endpoint: &str,
+        dir: &std::path::Path,
     ) -> Result<Option<Arc<Self>>, String> {
         if !settings.enabled {
             return Ok(None);
@@ -43,19 +84,18 @@ impl HostIdentity {
             None => Issuer::generate(),
         }
         .map_err(|error| error.to_string())?;
-        let run_dir = run_dir::for_directory(directory_endpoint);
-        run_dir::create_private(&run_dir)
-            .map_err(|error| format!("{}: {error}", run_dir.display()))?;
         let trusted_keys = std::iter::once(issuer.public_key())
             .chain(settings.trusted_keys.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(",");
+        let trusted = TrustedKeys::parse(&trusted_keys).map_err(|error| error.to_string())?;
         let identity = Self {
             issuer,
             ttl: settings.credential_ttl,
-            revocations: RevocationFile::new(run_dir.join("revocations.json")),
-            run_dir,
+            revocations: RevocationFile::new(dir.join("revocations.json")),
+            run_dir: dir.to_owned(),
             trusted_keys,
+            trusted,
             revoked: Mutex::default(),
         };
         identity
@@ -93,6 +133,25 @@ impl HostIdentity {
                 self.revocations.path().display().to_string(),
             ),
         ]
+    }
+
+    /// What a local module runs with: its own credential, minted in memory by this
+    /// host's issuer (no file: the module shares the host's process), and the guard of
+    /// its server, which checks callers exactly as an OoP module's does.
+    pub fn local_module(&self, entry: &ModuleEntry) -> LocalIdentity {
+        LocalIdentity {
+            credential: Some(CallerCredential::minted(
+                self.issuer.clone(),
+                &entry.name,
+                self.ttl,
+            )),
+            guard: CallGuard::new(
+                &entry.name,
+                Some(self.trusted.clone()),
+                entry.access.clone().unwrap_or_default(),
+            ),
+            revocations_file: Some(self.revocations.path().to_owned()),
+        }
     }
 
     /// A fresh credential for `module` (a new start id), replacing the previous one.
@@ -133,7 +192,8 @@ impl HostIdentity {
 
     /// Renews every credential at a third of its lifetime until `stop`, so a module
     /// that re-reads at half its lifetime always finds a valid one. Credentials stop
-    /// being renewed with the host, so they lapse within `credential_ttl` of its end.
+    /// being renewed with the host, so they lapse within `credential_ttl` of its end
+    /// (and the host removes the run directory, files and all, once its modules are gone).
     pub fn spawn_renewal(
         self: Arc<Self>,
         modules: Vec<String>,
@@ -156,8 +216,67 @@ impl HostIdentity {
                     }
                 }
             }
-            // Nothing outlives the run: credential files go with it.
-            let _ = std::fs::remove_dir_all(&self.run_dir);
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::config::{Execution, ModuleRuntime, RuntimeKind};
+    use crate::identity::CREDENTIAL_HEADER;
+    use crate::identity::revocation::POLL_INTERVAL;
+
+    fn local_entry(name: &str) -> ModuleEntry {
+        ModuleEntry {
+            name: name.to_owned(),
+            runtime: ModuleRuntime {
+                kind: RuntimeKind::Local,
+                execution: Execution::default(),
+            },
+            config: None,
+            deps: Vec::new(),
+            tokenless: false,
+            access: None,
+            transport: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_local_modules_guard_refuses_the_credential_of_a_module_the_host_gave_up_on() {
+        let run_dir = tempfile::tempdir().unwrap();
+        let identity = HostIdentity::start(&IdentitySettings::default(), run_dir.path())
+            .unwrap()
+            .expect("identity is on by default");
+        identity.issue("flaky").unwrap();
+        let held = std::fs::read_to_string(run_dir.path().join("flaky.credential")).unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(CREDENTIAL_HEADER, held.parse().unwrap());
+        let stop = CancellationToken::new();
+        let guard = identity
+            .local_module(&local_entry("ledger"))
+            .watched_guard(stop.clone());
+        let path = "/ledger.v1.Ledger/Post";
+        assert_eq!(
+            guard.check(path, &headers).unwrap().as_deref(),
+            Some("flaky")
+        );
+
+        identity.revoke("flaky").unwrap();
+        let deadline = tokio::time::Instant::now() + 10 * POLL_INTERVAL;
+        let refusal = loop {
+            match guard.check(path, &headers) {
+                Err(status) => break status,
+                Ok(_) => assert!(tokio::time::Instant::now() < deadline, "still admitted"),
+            }
+            tokio::time::sleep(POLL_INTERVAL / 5).await;
+        };
+        assert_eq!(refusal.code(), tonic::Code::Unauthenticated);
+        assert!(
+            refusal.message().contains("revoked"),
+            "{}",
+            refusal.message()
+        );
+        stop.cancel();
     }
 }

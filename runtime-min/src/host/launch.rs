@@ -8,7 +8,7 @@ use std::process::Stdio;
 use modgen_contract::env;
 use tokio::process::{Child, Command};
 
-use super::config::ModuleEntry;
+use super::config::{ModuleEntry, Transport};
 use super::identity::HostIdentity;
 use super::revocation_sync::RevocationBoard;
 
@@ -27,8 +27,13 @@ pub struct RunEnvironment {
     pub identity: Option<std::sync::Arc<HostIdentity>>,
     /// The directory's store, where revocations are published to other hosts.
     pub revocation_board: RevocationBoard,
-    /// The `MODGEN_TLS_*` variables of the YAML's `tls:` section (empty without one).
+    /// The `MODGEN_TLS_*` variables of the YAML's `tls:` section (empty without one); a
+    /// module serves TLS on a TCP listener only.
     pub tls: Vec<(String, String)>,
+    /// The host's private run directory (0700), where module sockets live.
+    pub run_dir: PathBuf,
+    /// The YAML's host-wide `transport`.
+    pub transport: Transport,
 }
 
 /// Everything needed to start one module, resolved once and reused for every restart.
@@ -41,6 +46,8 @@ pub struct Launch {
     environment: Vec<(String, String)>,
     identity: Option<std::sync::Arc<HostIdentity>>,
     revocation_board: RevocationBoard,
+    /// The socket the module listens on, on the `unix` transport.
+    socket: Option<PathBuf>,
 }
 
 impl Launch {
@@ -80,6 +87,10 @@ impl Launch {
             environment.extend(identity.module_environment(entry));
         }
         environment.extend(run.tls.iter().cloned());
+        let socket = super::transport::socket_of(entry, run.transport, &run.run_dir);
+        if let Some(socket) = &socket {
+            environment.push((env::LISTEN_SOCKET.to_owned(), socket.display().to_string()));
+        }
 
         Self {
             module: entry.name.clone(),
@@ -89,6 +100,16 @@ impl Launch {
             environment,
             identity: run.identity.clone(),
             revocation_board: run.revocation_board.clone(),
+            socket,
+        }
+    }
+
+    /// Removes the socket a process left behind (a killed one cannot remove its own),
+    /// so that no stale file stays in the run directory after it.
+    pub fn remove_stale_socket(&self) -> std::io::Result<()> {
+        match &self.socket {
+            Some(path) => crate::oop::remove_stale_socket(path),
+            None => Ok(()),
         }
     }
 
@@ -120,6 +141,7 @@ impl Launch {
         if let Some(identity) = &self.identity {
             identity.issue(&self.module)?;
         }
+        self.remove_stale_socket()?;
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -133,6 +155,8 @@ impl Launch {
             .env_remove(env::TLS_CERTIFICATE_FILE)
             .env_remove(env::TLS_KEY_FILE)
             .env_remove(env::TLS_CA_FILE)
+            // The socket is set again for the `unix` transport; on `tcp` none is meant.
+            .env_remove(env::LISTEN_SOCKET)
             .envs(self.environment.iter().map(|(k, v)| (k, v)))
             .env(env::INSTANCE_ID, instance_id)
             .stdin(Stdio::null())

@@ -5,9 +5,12 @@
 //! (`type: oop`), so moving a module is a one-word YAML change and a rebuild.
 //!
 //! A local module gets the lifecycle of an OoP one: its build closure (init) gets its
-//! config and a [`ModuleHandle`] on the host's shared client hub; its routes are served on
-//! loopback and registered with the host's directory, so OoP consumers reach it like any
-//! module; it is ready (for its dependents) once registered. In-process consumers get the
+//! config and a [`ModuleHandle`] on the host's shared client hub, carrying its own caller
+//! credential (minted by the host in memory, see `identity.rs`); its routes are served on
+//! loopback behind the same call guard as an OoP module's (which also watches the host's
+//! revocations file, so a module the host gave up on is refused here too) and registered
+//! with the host's
+//! directory, so OoP consumers reach it like any module; it is ready (for its dependents) once registered. In-process consumers get the
 //! implementation the closure put in the hub (`register_local`), so their calls are
 //! plain method calls, with no serialisation. At shutdown it is deregistered, its
 //! handle's token is cancelled (its background tasks stop) and its server drains within
@@ -20,6 +23,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
 
+use super::identity::LocalIdentity;
 use super::outcome::{ModuleEnd, ModuleOutcome};
 use super::output::{Output, Stream};
 use super::readiness::ModuleReadiness;
@@ -27,7 +31,7 @@ use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
 use crate::hub::ClientHub;
 use crate::lifecycle::BoxError;
-use crate::oop::{ModuleHandle, ModuleSpec, Routes};
+use crate::oop::{ModuleHandle, ModuleSpec, Routes, with_reflection};
 
 type Build = Box<dyn FnOnce(serde_json::Value, ModuleHandle) -> BuildFuture + Send + 'static>;
 type BuildFuture = Pin<Box<dyn Future<Output = Result<Routes, BoxError>> + Send + 'static>>;
@@ -77,6 +81,7 @@ pub struct LocalSupervisor {
     pub output: Output,
     pub stop: CancellationToken,
     pub readiness: ModuleReadiness,
+    pub identity: LocalIdentity,
 }
 
 impl LocalSupervisor {
@@ -121,6 +126,7 @@ impl LocalSupervisor {
             cancel: module_token.clone(),
             hub: self.run.hub.clone(),
             directory: Some(directory.clone()),
+            credential: self.identity.credential.clone(),
         };
         let instance_id = handle.instance_id.clone();
         let Some(build) = self.module.build.take() else {
@@ -129,6 +135,18 @@ impl LocalSupervisor {
         let routes = match build(self.config.clone(), handle).await {
             Ok(routes) => routes,
             Err(error) => return failed(format!("build: {error}")),
+        };
+        // Served as an OoP module's are: health and reflection beside the module's routes,
+        // so health checkers and `cargo modgen call` need not know where it runs.
+        let (health, health_service) = tonic_health::server::health_reporter();
+        for service in spec.service_names {
+            health
+                .set_service_status(*service, tonic_health::ServingStatus::Serving)
+                .await;
+        }
+        let routes = match with_reflection(routes.add_service(health_service), &spec) {
+            Ok(routes) => routes,
+            Err(error) => return failed(error.to_string()),
         };
         let incoming = match TcpIncoming::bind(([127, 0, 0, 1], 0).into()) {
             Ok(incoming) => incoming.with_nodelay(Some(true)),
@@ -141,6 +159,7 @@ impl LocalSupervisor {
         let drain = CancellationToken::new();
         let server = tokio::spawn(
             tonic::transport::Server::builder()
+                .layer(self.identity.watched_guard(module_token.clone()))
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, drain.clone().cancelled_owned()),
         );

@@ -22,6 +22,7 @@
 //! the directory the moment the process exits (`presence.rs`), so a crashed module is
 //! never resolved for the rest of its TTL.
 
+mod command;
 pub mod config;
 pub mod deps;
 mod directory;
@@ -37,6 +38,7 @@ mod readiness;
 mod restart;
 mod revocation_sync;
 mod supervisor;
+mod transport;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -45,15 +47,17 @@ use futures_util::future::join_all;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use command::{main, run_executables_from};
 pub use config::{
     ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
     IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,
-    ShutdownPolicy,
+    ShutdownPolicy, Transport,
 };
 pub use deps::DependencyError;
 pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
+use crate::identity::run_dir;
 use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
@@ -80,6 +84,13 @@ pub enum HostError {
     Identity(String),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    /// The private run directory (credentials, module sockets) cannot be created.
+    #[error("cannot create the run directory {}: {source}", .path.display())]
+    RunDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot start the output writer thread: {0}")]
     Output(#[source] std::io::Error),
     #[error("the host task failed: {0}")]
@@ -169,8 +180,17 @@ pub async fn start_with(
         )
         .await;
 
-    let identity =
-        HostIdentity::start(&config.identity, directory.endpoint()).map_err(HostError::Identity)?;
+    let run_dir = run_dir::for_directory(directory.endpoint());
+    let too_long = transport::check_socket_paths(&config.modules, config.transport, &run_dir);
+    if !too_long.is_empty() {
+        directory.stop().await;
+        return Err(HostError::Launch(too_long));
+    }
+    run_dir::create_private(&run_dir).map_err(|source| HostError::RunDir {
+        path: run_dir.clone(),
+        source,
+    })?;
+    let identity = HostIdentity::start(&config.identity, &run_dir).map_err(HostError::Identity)?;
     if let Some(identity) = &identity {
         output
             .host_line(
@@ -186,6 +206,8 @@ pub async fn start_with(
         identity: identity.clone(),
         tls: config.tls.environment(),
         revocation_board: revocation_sync::RevocationBoard(directory.registry().store().clone()),
+        run_dir: run_dir.clone(),
+        transport: config.transport,
     };
     // A child of the caller's token, so giving up under `on_give_up: exit` stops this
     // host without cancelling anything else the caller hangs on `cancel`.
@@ -253,6 +275,8 @@ pub async fn start_with(
         if let Some(renewal) = renewal {
             let _ = renewal.await;
         }
+        // Nothing outlives the run: credentials and sockets go with it.
+        let _ = std::fs::remove_dir_all(&run_dir);
         directory.stop().await;
         drop(output);
         writer.finish().await;
@@ -315,6 +339,10 @@ fn spawn_supervisors(
                     output: output.clone(),
                     stop: stop.clone(),
                     readiness,
+                    identity: run.identity.as_ref().map_or_else(
+                        || identity::LocalIdentity::open(&entry.name),
+                        |identity| identity.local_module(entry),
+                    ),
                 };
                 return tokio::spawn(supervisor.run());
             }

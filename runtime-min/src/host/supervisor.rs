@@ -182,6 +182,13 @@ impl Supervisor {
         // Before draining the pipes: the dead endpoint must stop resolving now, not
         // after the process's last output or its TTL.
         self.presence.forget(instance_id, by_name).await;
+        if let Err(error) = self.launch.remove_stale_socket() {
+            self.say(format!(
+                "module '{}': cannot remove its socket: {error}",
+                self.launch.module
+            ))
+            .await;
+        }
         for forwarder in forwarders {
             let abort = forwarder.abort_handle();
             if tokio::time::timeout(DRAIN_TIMEOUT, forwarder)

@@ -8,11 +8,14 @@
 //! caller module: CallContext::inject ─> x-modgen-credential: mg1.<claims>.<sig>
 //! callee module: CallGuard (tower layer) ─ verify ─ revoked? ─ policy ─> x-modgen-caller
 //! host gives up on a module ─> <run dir>/revocations.json (+ the shared store) ─> guards
+//! local module (in the host's process): Issuer mints in memory ─> its handle's
+//!   CallerResolver ─> the clients built over it present its own credential (`caller.rs`)
 //! ```
 //!
 //! See docs/ARCHITECTURE.md, "Caller identity", for why Ed25519 tokens and not HMAC or
 //! mTLS.
 
+mod caller;
 pub mod credential;
 mod guard;
 pub mod policy;
@@ -25,6 +28,7 @@ use std::path::PathBuf;
 
 use modgen_contract::env;
 
+pub use caller::{Caller, CallerCredential, CallerResolver};
 pub use credential::{Claims, CredentialError, Issuer, KeyError, TrustedKeys};
 pub use guard::{CallGuard, Guarded};
 pub use policy::AccessPolicy;

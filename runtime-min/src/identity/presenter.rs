@@ -12,6 +12,7 @@ use modgen_contract::env;
 use tonic::metadata::{AsciiMetadataValue, MetadataMap};
 
 use super::CREDENTIAL_HEADER;
+use super::caller::CallerCredential;
 use super::credential::{unix_seconds, unverified_claims};
 
 /// `None` inside: this process has no credential to present.
@@ -39,10 +40,15 @@ fn process_credential() -> Option<&'static CredentialFile> {
         .as_ref()
 }
 
-/// Adds this process's credential to outgoing metadata (nothing for a process without
-/// one: a client run by hand, or a module run standalone). True when it added one.
-pub(crate) fn present(metadata: &mut MetadataMap) -> bool {
-    match process_credential().and_then(CredentialFile::current) {
+/// Adds the caller's credential to outgoing metadata: `own` (a module's own, bound to
+/// its clients) or else this process's (nothing for a process without one: a client run
+/// by hand, or a module run standalone). True when it added one.
+pub(crate) fn present(metadata: &mut MetadataMap, own: Option<&CallerCredential>) -> bool {
+    let credential = match own {
+        Some(own) => Some(own.current()),
+        None => process_credential().and_then(CredentialFile::current),
+    };
+    match credential {
         Some(value) => {
             metadata.insert(CREDENTIAL_HEADER, value);
             true

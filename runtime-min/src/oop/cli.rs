@@ -6,9 +6,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use modgen_contract::env;
 use modgen_contract::module_cli::{self, Flag, Takes};
+
+use super::listen::ListenOn;
 
 pub const ENV_MODULE_CONFIG: &str = env::MODULE_CONFIG;
 pub const ENV_MODKIT_MODULE_CONFIG: &str = env::MODKIT_MODULE_CONFIG;
@@ -74,7 +77,7 @@ pub struct Launch {
     pub directory: Option<String>,
     pub directory_token: Option<String>,
     pub instance_id: Option<String>,
-    pub listen: SocketAddr,
+    pub listen: ListenOn,
     pub shutdown_timeout: Duration,
     /// `None`: the module's own default (`ModuleSpec::heartbeat_interval`).
     pub heartbeat_interval: Option<Duration>,
@@ -119,7 +122,7 @@ impl Launch {
             directory_token: present(env::DIRECTORY_TOKEN),
             instance_id: value(&matches, &module_cli::INSTANCE_ID)
                 .or_else(|| first_present(module_cli::INSTANCE_ID.env)),
-            listen: value(&matches, &module_cli::LISTEN).expect("--listen has a default"),
+            listen: listen_on(&matches, &present)?,
             shutdown_timeout: value(&matches, &module_cli::SHUTDOWN_TIMEOUT)
                 .expect("--shutdown-timeout has a default"),
             heartbeat_interval: match value(&matches, &module_cli::HEARTBEAT_INTERVAL) {
@@ -127,6 +130,23 @@ impl Launch {
                 None => env_duration(&present, ENV_HEARTBEAT_INTERVAL)?,
             },
         })
+    }
+}
+
+/// A `--listen` typed on the command line wins (a host YAML's `args` can keep a module
+/// on TCP); else the socket the host hands over (`MODGEN_LISTEN_SOCKET`); else the
+/// default loopback address.
+fn listen_on(
+    matches: &ArgMatches,
+    present: &impl Fn(&str) -> Option<String>,
+) -> Result<ListenOn, clap::Error> {
+    let address: SocketAddr = value(matches, &module_cli::LISTEN).expect("--listen has a default");
+    let typed = matches.value_source(module_cli::LISTEN.long) == Some(ValueSource::CommandLine);
+    match present(env::LISTEN_SOCKET) {
+        Some(path) if !typed => crate::client::unix::check_socket_path(&path)
+            .map(|()| ListenOn::Unix(PathBuf::from(path)))
+            .map_err(|message| usage_error(format!("{}: {message}", env::LISTEN_SOCKET))),
+        _ => Ok(ListenOn::Tcp(address)),
     }
 }
 
@@ -214,9 +234,30 @@ mod tests {
     #[test]
     fn defaults_listen_on_loopback_with_a_ten_second_drain() {
         let launch = launch(&["-vv"], &[]);
-        assert_eq!(launch.listen, "127.0.0.1:0".parse().unwrap());
+        assert_eq!(launch.listen, ListenOn::Tcp("127.0.0.1:0".parse().unwrap()));
         assert_eq!(launch.shutdown_timeout, Duration::from_secs(10));
         assert_eq!(launch.verbosity, 2);
+    }
+
+    #[test]
+    fn the_hosts_socket_is_used_unless_listen_is_typed() {
+        let env = [(env::LISTEN_SOCKET, "/run/modgen/run-x/echo.sock")];
+        assert_eq!(
+            launch(&[], &env).listen,
+            ListenOn::Unix(PathBuf::from("/run/modgen/run-x/echo.sock"))
+        );
+        assert_eq!(
+            launch(&["--listen", "127.0.0.1:7000"], &env).listen,
+            ListenOn::Tcp("127.0.0.1:7000".parse().unwrap())
+        );
+        let relative = Launch::parse_from("echo", "1", ["echo"], |key| {
+            (key == env::LISTEN_SOCKET).then(|| "echo.sock".to_owned())
+        });
+        let message = relative.unwrap_err().to_string();
+        assert!(
+            message.contains("MODGEN_LISTEN_SOCKET") && message.contains("absolute"),
+            "{message}"
+        );
     }
 
     #[test]

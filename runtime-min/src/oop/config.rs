@@ -40,6 +40,8 @@ impl ConfigError {
 pub enum ConfigSource {
     File(PathBuf),
     Env(&'static str),
+    /// The `config` of a `type: local` module's entry in the host YAML, by module name.
+    Host(&'static str),
 }
 
 impl std::fmt::Display for ConfigSource {
@@ -47,6 +49,7 @@ impl std::fmt::Display for ConfigSource {
         match self {
             Self::File(path) => write!(f, "{}", path.display()),
             Self::Env(name) => write!(f, "environment variable {name}"),
+            Self::Host(module) => write!(f, "the host's config of module '{module}'"),
         }
     }
 }
@@ -127,6 +130,15 @@ impl ConfigLayer {
         let value = serde_json::from_str::<Value>(json)
             .map_err(|error| syntax(&source, "JSON", error.to_string()))?;
         Self::from_value::<C>(source, value)
+    }
+
+    /// The config a host hands a module it runs in its own process (`type: local`): the
+    /// entry's `config` from the host YAML, already parsed.
+    pub fn from_host<C: ModuleConfig>(
+        module: &'static str,
+        value: Value,
+    ) -> Result<Self, LoadError> {
+        Self::from_value::<C>(ConfigSource::Host(module), value)
     }
 
     fn from_value<C: ModuleConfig>(source: ConfigSource, value: Value) -> Result<Self, LoadError> {
@@ -350,6 +362,30 @@ mod tests {
         assert!(
             message.ends_with("(from environment variable MODGEN_MODULE_CONFIG)"),
             "{message}"
+        );
+    }
+
+    /// A `type: local` module's config is the host YAML's entry, already parsed: merged
+    /// over the defaults as a process's, its mistakes named as the host's.
+    #[test]
+    fn a_local_modules_config_from_the_host_merges_and_names_its_source() {
+        let layer = ConfigLayer::from_host::<Plain>("calc", serde_json::json!({"name": "a"}));
+        let config: Plain = load(&[layer.unwrap()]).unwrap();
+        assert_eq!(config.name, "a");
+        assert_eq!(config.limits, Limits::default());
+
+        let layer = ConfigLayer::from_host::<Plain>("calc", serde_json::json!({"nmae": "a"}));
+        let message = load::<Plain>(&[layer.unwrap()]).unwrap_err().to_string();
+        assert!(
+            message.starts_with("nmae: unknown field `nmae`")
+                && message.ends_with("(from the host's config of module 'calc')"),
+            "{message}"
+        );
+
+        let error = ConfigLayer::from_host::<Plain>("calc", serde_json::json!([1])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the host's config of module 'calc' must hold an object of config keys, found a list"
         );
     }
 

@@ -4,6 +4,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::directory::{DirectoryClient, Resolver};
 use crate::hub::ClientHub;
+use crate::identity::{Caller, CallerCredential, CallerResolver};
 
 /// What a module's build closure gets besides its config: who it is, a token for its
 /// background tasks, the client hub, and the directory for finding other modules.
@@ -14,6 +15,9 @@ pub struct ModuleHandle {
     pub(crate) cancel: CancellationToken,
     pub(crate) hub: ClientHub,
     pub(crate) directory: Option<DirectoryClient>,
+    /// Who the clients built over [`Self::resolver`] call as: this module, with its own
+    /// credential in a local module (`None` in a process module: the process's).
+    pub(crate) credential: Option<CallerCredential>,
 }
 
 impl ModuleHandle {
@@ -41,10 +45,23 @@ impl ModuleHandle {
     }
 
     /// The directory as a [`Resolver`] for SDK clients (`wire_client(hub, resolver)`);
-    /// `None` when running standalone.
+    /// `None` when running standalone. Clients built over it call as this module: its
+    /// name is the callee's `ctx.caller` on calls through the hub, and in a local module
+    /// they present its own credential, not the host process's.
     pub fn resolver(&self) -> Option<Arc<dyn Resolver>> {
-        self.directory
-            .clone()
-            .map(|directory| Arc::new(directory) as Arc<dyn Resolver>)
+        let directory = Arc::new(self.directory.clone()?) as Arc<dyn Resolver>;
+        Some(Arc::new(CallerResolver {
+            inner: directory,
+            caller: Caller {
+                module: self.name.into(),
+                credential: self.credential.clone(),
+            },
+        }))
+    }
+
+    /// The credential this module's clients present, when it is not the process's
+    /// (a local module inside a host).
+    pub fn caller_credential(&self) -> Option<&CallerCredential> {
+        self.credential.as_ref()
     }
 }

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! modgen: listening on http://127.0.0.1:PORT
+//! modgen: listening on unix:/run/user/1000/modgen/run-…/NAME.sock   (under a host)
 //! ```
 //!
 //! On SIGINT/SIGTERM it deregisters first, then stops accepting and lets in-flight calls
@@ -25,17 +26,15 @@
 mod cli;
 mod config;
 mod handle;
+mod listen;
 mod logging;
 mod server;
 mod tls;
 
 use std::future::Future;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
-
-use tonic::transport::server::TcpIncoming;
 
 pub use cli::{
     ENV_DIRECTORY_ENDPOINT, ENV_DIRECTORY_TOKEN, ENV_HEARTBEAT_INTERVAL, ENV_INSTANCE_ID,
@@ -45,6 +44,7 @@ pub use config::{
     ConfigError, ConfigLayer, ConfigSource, LoadError, ModuleConfig, load as load_config,
 };
 pub use handle::ModuleHandle;
+pub use listen::{ListenOn, remove_stale_socket};
 
 pub use crate::lifecycle::BoxError;
 /// What the module's build closure returns: its tonic services.
@@ -53,6 +53,7 @@ pub type Routes = tonic::service::Routes;
 use crate::directory::{DirectoryClient, Registration};
 use crate::identity::ModuleIdentity;
 use crate::lifecycle::{self, LifecycleError};
+use listen::Listener;
 use server::{Announce, DEREGISTER_TIMEOUT, OopServer};
 
 /// The start of the line printed to stdout once the module serves (and is registered,
@@ -86,7 +87,8 @@ pub enum OopError {
     Build(#[source] BoxError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
-        addr: SocketAddr,
+        /// `127.0.0.1:0` or `unix:/abs/path`
+        addr: String,
         #[source]
         source: std::io::Error,
     },
@@ -198,12 +200,13 @@ where
         cancel: root.child_token(),
         hub: crate::hub::ClientHub::new(),
         directory: directory.clone(),
+        credential: None,
     };
     let routes = build(config, handle).await.map_err(OopError::Build)?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     let routes = with_reflection(routes.add_service(health_service), &spec)?;
-    let (incoming, endpoint) = bind(launch.listen, serving.scheme)?;
+    let (listener, endpoint) = Listener::bind(&launch.listen, &serving)?;
 
     let announce = directory.map(|client| {
         let registration = spec.service_names.iter().fold(
@@ -219,8 +222,7 @@ where
     let server = OopServer {
         routes: Some(routes),
         guard: identity.watched_guard(spec.name, root.child_token()),
-        server: serving.server,
-        incoming: Some(incoming),
+        listener: Some(listener),
         health,
         service_names: spec
             .service_names
@@ -256,7 +258,9 @@ fn load_launch_config<C: ModuleConfig>(launch: &Launch) -> Result<C, LoadError> 
     config::load(&layers)
 }
 
-fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
+/// `routes` plus server reflection (v1 and v1alpha) of the spec's descriptors; also what a
+/// host serves for its `type: local` modules.
+pub(crate) fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
     let builder = || {
         spec.file_descriptor_sets.iter().fold(
             tonic_reflection::server::Builder::configure(),
@@ -271,28 +275,4 @@ fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError
         .build_v1alpha()
         .map_err(|error| OopError::Reflection(error.to_string()))?;
     Ok(routes.add_service(v1).add_service(v1alpha))
-}
-
-/// Binds with TCP_NODELAY (small unary calls would otherwise wait out Nagle's delay) and
-/// returns the endpoint to advertise (`scheme`: `https` when serving TLS).
-fn bind(addr: SocketAddr, scheme: &str) -> Result<(TcpIncoming, String), OopError> {
-    let bind_error = |source| OopError::Bind { addr, source };
-    let incoming = TcpIncoming::bind(addr)
-        .map_err(bind_error)?
-        .with_nodelay(Some(true));
-    let local = incoming.local_addr().map_err(bind_error)?;
-    Ok((incoming, advertised_endpoint(local, scheme)))
-}
-
-/// The URI other processes reach this server at: a wildcard bind is advertised as
-/// loopback, because the directory hands the URI to clients that connect to it.
-fn advertised_endpoint(local: SocketAddr, scheme: &str) -> String {
-    let mut advertised = local;
-    if local.ip().is_unspecified() {
-        advertised.set_ip(match local {
-            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    format!("{scheme}://{advertised}")
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
-use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
@@ -16,6 +15,8 @@ use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
 use crate::identity::CallGuard;
 use crate::lifecycle::{BoxError, Module, ReadySignal};
+
+use super::listen::Listener;
 
 /// Bound on deregistering at shutdown: the directory answers from memory, and a module
 /// must not hang on its way out when the directory is gone (TTL eviction covers that).
@@ -32,9 +33,8 @@ pub(crate) struct OopServer {
     pub routes: Option<Routes>,
     /// Verifies the caller and applies the access policy before any route runs.
     pub guard: CallGuard,
-    /// Plain, or with the module's TLS certificate (`oop::tls`).
-    pub server: Server,
-    pub incoming: Option<TcpIncoming>,
+    /// TCP (plain or TLS) or a Unix socket (`oop::listen`).
+    pub listener: Option<Listener>,
     pub health: HealthReporter,
     pub service_names: Vec<String>,
     pub announce: Option<Announce>,
@@ -58,17 +58,15 @@ impl Module for OopServer {
         mut ready: ReadySignal,
     ) -> Result<(), BoxError> {
         let routes = self.routes.take().ok_or("serve called twice")?;
-        let incoming = self.incoming.take().ok_or("serve called twice")?;
+        let listener = self.listener.take().ok_or("serve called twice")?;
         let (stop_accepting, stop_signal) = oneshot::channel::<()>();
-        let mut server = tokio::spawn(
-            self.server
-                .clone()
-                .layer(self.guard.clone())
-                .add_routes(routes)
-                .serve_with_incoming_shutdown(incoming, async {
-                    let _ = stop_signal.await;
-                }),
-        );
+        let router = listener
+            .server()
+            .layer(self.guard.clone())
+            .add_routes(routes);
+        let mut server = listener.serve(router, async {
+            let _ = stop_signal.await;
+        });
 
         let heartbeat = match &self.announce {
             Some(announce) => {

@@ -139,8 +139,14 @@ async fn each_malformed_registration_names_its_field_with_the_right_code() {
             "grpc_services[0].endpoint_uri",
         ),
         (
-            "unix socket endpoint",
-            Box::new(endpoint("unix:///tmp/calc.sock")),
+            "relative unix socket endpoint",
+            Box::new(endpoint("unix:calc.sock")),
+            Code::InvalidArgument,
+            "grpc_services[0].endpoint_uri",
+        ),
+        (
+            "unix socket endpoint with a host",
+            Box::new(endpoint("unix://host/tmp/calc.sock")),
             Code::InvalidArgument,
             "grpc_services[0].endpoint_uri",
         ),
@@ -466,7 +472,8 @@ async fn resolve_and_list_name_their_bad_fields() {
 }
 
 /// What ModKit modules send (a UUIDv4 instance id, `http://127.0.0.1:PORT`), and the other
-/// shapes a real deployment uses, are accepted and resolvable.
+/// shapes a real deployment uses (`unix:` sockets under a host included), are accepted
+/// and resolvable.
 #[tokio::test]
 async fn modkit_shaped_registrations_are_accepted() {
     let cancel = CancellationToken::new();
@@ -490,6 +497,13 @@ async fn modkit_shaped_registrations_are_accepted() {
             "https://calc.svc.cluster.local",
         ),
         ("calc.edge", "Calculator", "http://localhost:1/"),
+        // A module under a host, on its private socket.
+        (
+            "calc-socket",
+            "calc.v1.Calculator",
+            "unix:/run/user/1000/modgen/run-127-0-0-1-4000/calc.sock",
+        ),
+        ("calc-grpc-form", "calc.v2.Calculator", "unix:///tmp/calc.sock"),
     ];
 
     for (module, service, uri) in cases {

@@ -270,3 +270,15 @@ pub fn environ_of(pid: i32, key: &str) -> Option<String> {
         .filter_map(|entry| std::str::from_utf8(entry).ok())
         .find_map(|entry| entry.strip_prefix(&prefix).map(str::to_owned))
 }
+
+/// One connection attempt to a module endpoint as the host's modules register it
+/// (`unix:/path` by default, `http://127.0.0.1:PORT` on `transport: tcp`).
+pub async fn dial(
+    endpoint: &str,
+) -> Result<tonic::transport::Channel, modgen_runtime::client::ConnectError> {
+    let options = modgen_runtime::client::ClientOptions {
+        retry: modgen_runtime::client::RetryPolicy::never(),
+        ..Default::default()
+    };
+    modgen_runtime::client::connect(endpoint, &options).await
+}

@@ -109,6 +109,7 @@ pub fn command() -> Command {
         "MODKIT_DIRECTORY_ENDPOINT",
         "MODGEN_DIRECTORY_TOKEN",
         "MODGEN_INSTANCE_ID",
+        "MODGEN_LISTEN_SOCKET",
         "RUST_LOG",
     ] {
         command.env_remove(key);

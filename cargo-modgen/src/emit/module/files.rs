@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::host_crate::{HostMember, generate_host};
 use super::names::ModuleNames;
 use super::{
     WorkspaceOptions, cargo, config_rs, example_yaml, oop_rs, schema, sdk_crate_path, service_rs,
@@ -18,7 +19,8 @@ use crate::fileset::{Contents, FileSet, GeneratedFile, Owner};
 use crate::model::Model;
 
 /// The whole workspace: the SDK under `<name>-sdk/`, the module crate under `<name>/`,
-/// and the scaffolding at the root; paths relative to the workspace root.
+/// and the scaffolding at the root (with `cargo_workspace`, also the host crate under
+/// `host/`); paths relative to the workspace root.
 pub fn generate_workspace(model: &Model, options: &WorkspaceOptions) -> Result<FileSet, Errors> {
     let names = ModuleNames::of(model);
     let sdk_options = SdkOptions {
@@ -41,6 +43,15 @@ pub fn generate_workspace(model: &Model, options: &WorkspaceOptions) -> Result<F
     let mut files = sdk.nest(&model.sdk.crate_name);
     files.merge(module.nest(&names.package));
     files.merge(workspace::files(model, &names, options));
+    // A workspace of its own lists `host/` among its members: its host crate, linking
+    // this module (`new <other>` regenerates it with more).
+    if options.cargo_workspace {
+        let host = [HostMember {
+            dir: std::path::Path::new(""),
+            model,
+        }];
+        files.merge(generate_host(&host, &options.runtime).map_err(Errors::from)?);
+    }
     Ok(files)
 }
 

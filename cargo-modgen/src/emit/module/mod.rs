@@ -14,6 +14,8 @@ mod example_yaml;
 #[cfg(feature = "files")]
 mod files;
 #[cfg(feature = "files")]
+mod host_crate;
+#[cfg(feature = "files")]
 mod json;
 mod names;
 mod oop_rs;
@@ -39,6 +41,8 @@ use crate::model::Model;
 pub(crate) use files::user_file;
 #[cfg(feature = "files")]
 pub use files::{generate_module, generate_workspace};
+#[cfg(feature = "files")]
+pub use host_crate::{HOST_DIR, HostMember, generate_host, host_package};
 pub use names::ModuleNames;
 
 /// Knobs of workspace generation that are not in the manifest: they depend on where the
@@ -49,7 +53,7 @@ pub struct WorkspaceOptions {
     /// directory (both sit one level below the workspace root), or absolute.
     pub runtime: RuntimeDep,
     /// `true` for a standalone workspace (`new`): a root `Cargo.toml` with `[workspace]`
-    /// is emitted. `false` when the crates are members of an enclosing workspace (the
+    /// is emitted, and the host crate (`host/`) it lists. `false` when the crates are members of an enclosing workspace (the
     /// repository's examples), which a nested `[workspace]` would break.
     pub cargo_workspace: bool,
     /// Cargo's target directory relative to the workspace root, for `host.yaml`'s

@@ -35,7 +35,7 @@ pub fn emit_mod(
         pub mod oop #oop_rest
 
         pub use config::#config;
-        pub use oop::{routes, run, SPEC};
+        pub use oop::{local, routes, run, SPEC};
     }
 }
 
@@ -89,6 +89,19 @@ pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStrea
         "The gRPC routes of the module ({service_list}), every one served by `service`."
     ));
     let run_doc = run_doc();
+    let local_doc = doc(&format!(
+        "The module to link into a host binary, for `type: local` in the host YAML: \
+         [`modgen_runtime::host::start_with`] runs it in the host's process. `build` is the \
+         one [`run`] takes. Its config comes from the YAML entry (merged over the defaults \
+         and validated as a process's); the implementation it builds is registered in the \
+         host's client hub, so consumers in the same process that wire a client of \
+         {service_list} call it directly, and its routes are served and registered for the \
+         others."
+    ));
+    let register_locals = model.services.iter().map(|s| {
+        let register = crate::emit::sdk::item(s, "register_local");
+        quote! { #sdk::#register(&hub, service.clone()); }
+    });
     let allow_deprecated = model
         .services
         .iter()
@@ -102,7 +115,8 @@ pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStrea
         use std::sync::Arc;
         use std::time::Duration;
 
-        use modgen_runtime::oop::{self, BoxError, ModuleHandle, ModuleSpec, Routes};
+        use modgen_runtime::host::LocalModule;
+        use modgen_runtime::oop::{self, BoxError, ConfigLayer, ModuleHandle, ModuleSpec, Routes};
 
         use super::config::#config;
 
@@ -130,6 +144,23 @@ pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStrea
         >(build: F) -> ExitCode {
             oop::main(SPEC, move |config: #config, handle: ModuleHandle| async move {
                 let service = build(config, handle).await?;
+                Ok::<_, BoxError>(routes(service))
+            })
+        }
+
+        #local_doc
+        #allow_deprecated
+        pub fn local<
+            S: #(#traits)+* + 'static,
+            F: FnOnce(#config, ModuleHandle) -> Fut + Send + 'static,
+            Fut: Future<Output = Result<Arc<S>, BoxError>> + Send + 'static,
+        >(build: F) -> LocalModule {
+            LocalModule::new(SPEC, move |config, handle: ModuleHandle| async move {
+                let layer = ConfigLayer::from_host::<#config>(SPEC.name, config)?;
+                let config: #config = oop::load_config(&[layer])?;
+                let hub = handle.hub().clone();
+                let service = build(config, handle).await?;
+                #(#register_locals)*
                 Ok::<_, BoxError>(routes(service))
             })
         }

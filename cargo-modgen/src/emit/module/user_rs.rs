@@ -18,7 +18,6 @@ pub fn main_rs(model: &Model, names: &ModuleNames) -> String {
     render(&MainRs {
         module_name: &model.module.name,
         lib: &names.lib,
-        service_struct: &names.service_struct,
     })
 }
 

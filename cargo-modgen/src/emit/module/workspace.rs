@@ -20,7 +20,10 @@ pub fn files(model: &Model, names: &ModuleNames, options: &WorkspaceOptions) -> 
         files.insert(user_file(".gitignore", render(&GitIgnore)));
     }
     files.insert(user_file("host.yaml", host_yaml(model, names, options)));
-    files.insert(user_file("README.md", readme(model, names)));
+    files.insert(user_file(
+        "README.md",
+        readme(model, names, options.cargo_workspace),
+    ));
     files
 }
 
@@ -29,7 +32,7 @@ pub fn files(model: &Model, names: &ModuleNames, options: &WorkspaceOptions) -> 
 /// with the repository then also shares its compiled dependencies.
 fn root_manifest(model: &Model, names: &ModuleNames) -> String {
     render(&WorkspaceManifest {
-        members: [&model.sdk.crate_name, &names.package],
+        members: [&model.sdk.crate_name, &names.package, super::HOST_DIR],
     })
 }
 
@@ -52,7 +55,7 @@ fn host_yaml(model: &Model, names: &ModuleNames, options: &WorkspaceOptions) -> 
     })
 }
 
-fn readme(model: &Model, names: &ModuleNames) -> String {
+fn readme(model: &Model, names: &ModuleNames, host_crate: bool) -> String {
     let example_call = model
         .services
         .first()
@@ -68,5 +71,6 @@ fn readme(model: &Model, names: &ModuleNames) -> String {
         sdk_crate: &model.sdk.crate_name,
         sdk_lib: crate::names::crate_ident(&model.sdk.crate_name),
         example_call,
+        host_crate,
     })
 }

@@ -1,14 +1,9 @@
 //! The `calculator` module as its own process (run it under `modgen-host`, see host.yaml).
-//! `run` handles the command line, config, serving and the directory; the closure
-//! builds the implementation, and may use the handle to reach other modules.
+//! `run` handles the command line, config, serving and the directory; `build` (lib.rs)
+//! builds the implementation.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use calculator::Calculator;
 
 fn main() -> ExitCode {
-    calculator::generated::run(
-        |config, _handle| async move { Ok(Arc::new(Calculator::new(config))) },
-    )
+    calculator::generated::run(calculator::build)
 }

@@ -6,13 +6,15 @@ use std::sync::Arc;
 use modgen_roundtrip_tests::Echo;
 use modgen_runtime::directory::config::DEFAULT_BIND;
 use modgen_runtime::directory::{
-    AuthMode, DirectoryClient, DirectoryConfig, Registration, StaticResolver, random_token, serve,
+    AuthMode, DirectoryClient, DirectoryConfig, Registration, Resolver, StaticResolver,
+    random_token, serve,
 };
 use modgen_runtime::hub::ClientHub;
+use modgen_runtime::identity::{Caller, CallerResolver};
 use stress_sdk::proto::stress::v1 as pb;
 use stress_sdk::testing::serve_stress_for_test;
 use stress_sdk::{
-    CallContext, ClientApi, StressApi, StressError, register_local_client, register_local_stress,
+    CallContext, StressApi, StressError, register_local_client, register_local_stress,
     wire_client_client, wire_stress_client,
 };
 use tokio_util::sync::CancellationToken;
@@ -31,15 +33,74 @@ async fn wire_returns_the_local_implementation_when_one_is_registered() {
     let ctx = CallContext::new().with_request_id("in-process");
     wired.ping(&ctx).await.unwrap();
 
-    assert!(Arc::ptr_eq(&wired, &local));
+    // The call went to the registered implementation, in this process.
+    assert_eq!(echo.pings(), 1);
     assert_eq!(echo.calls()[0].1.request_id, "in-process");
+}
+
+/// A resolver as a module's handle gives it: its clients call as `module`.
+fn resolver_of_module(module: &str) -> Arc<dyn Resolver> {
+    Arc::new(CallerResolver {
+        inner: Arc::new(StaticResolver(vec![])),
+        caller: Caller {
+            module: module.into(),
+            credential: None,
+        },
+    })
+}
+
+#[tokio::test]
+async fn a_call_through_the_hub_names_the_calling_module_as_the_callees_caller() {
+    let hub = ClientHub::new();
+    let echo = Arc::new(Echo::default());
+    register_local_stress(&hub, echo.clone());
+    let wired = wire_stress_client(&hub, resolver_of_module("orders"))
+        .await
+        .unwrap();
+
+    // `orders` passes on the context of a call it got from `operator`: the callee's
+    // caller is `orders`, the request id stays the chain's.
+    let incoming = CallContext::new()
+        .with_caller("operator")
+        .with_request_id("chain");
+    wired.ping(&incoming).await.unwrap();
+    let stream = wired
+        .watch(&incoming, pb::Request::default())
+        .await
+        .unwrap();
+    drop(stream);
+
+    let calls = echo.calls();
+    let seen: Vec<_> = calls
+        .iter()
+        .map(|(method, ctx)| (*method, ctx.caller.as_deref(), ctx.request_id.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("ping", Some("orders"), "chain"),
+            ("watch", Some("orders"), "chain")
+        ]
+    );
+    assert_eq!(
+        incoming.caller.as_deref(),
+        Some("operator"),
+        "the caller's own context is untouched"
+    );
+
+    // A client that belongs to no module claims nobody.
+    let anonymous = wire_stress_client(&hub, Arc::new(StaticResolver(vec![])))
+        .await
+        .unwrap();
+    anonymous.ping(&incoming).await.unwrap();
+    assert_eq!(echo.calls().last().unwrap().1.caller, None);
 }
 
 #[tokio::test]
 async fn each_service_is_wired_from_its_own_registration() {
     let hub = ClientHub::new();
-    let local: Arc<dyn ClientApi> = Arc::new(Echo::default());
-    register_local_client(&hub, local.clone());
+    let echo = Arc::new(Echo::default());
+    register_local_client(&hub, echo.clone());
 
     let client_api = wire_client_client(&hub, Arc::new(StaticResolver(vec![])))
         .await
@@ -47,7 +108,14 @@ async fn each_service_is_wired_from_its_own_registration() {
     // Nothing registered for `Stress`, and no instance of it either.
     let stress_api = wire_stress_client(&hub, Arc::new(StaticResolver(vec![]))).await;
 
-    assert!(Arc::ptr_eq(&client_api, &local));
+    client_api
+        .self_(
+            &CallContext::new().with_request_id("client-api"),
+            pb::String::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(echo.calls()[0].1.request_id, "client-api");
     assert!(
         matches!(stress_api, Err(StressError::Transport(_))),
         "{:?}",
