@@ -163,22 +163,23 @@ impl CallContext {
     /// Reads the context back from metadata. A missing or unreadable request id gets a
     /// fresh one, so every call can be logged under some id.
     pub fn from_metadata(metadata: &MetadataMap) -> Self {
+        // Borrowed until kept: the deadline is parsed in place, only kept text is copied.
         let text = |key: &str| {
             metadata
                 .get(key)
                 .and_then(|value| value.to_str().ok())
                 .map(str::trim)
                 .filter(|value| !value.is_empty())
-                .map(str::to_owned)
         };
         let deadline = text(GRPC_TIMEOUT_HEADER)
-            .and_then(|value| parse_grpc_timeout(&value))
+            .and_then(parse_grpc_timeout)
             .and_then(|timeout| Instant::now().checked_add(timeout));
         Self {
-            request_id: text(REQUEST_ID_HEADER).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            request_id: text(REQUEST_ID_HEADER)
+                .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned),
             deadline,
-            caller: text(CALLER_HEADER),
-            traceparent: text(TRACEPARENT_HEADER),
+            caller: text(CALLER_HEADER).map(str::to_owned),
+            traceparent: text(TRACEPARENT_HEADER).map(str::to_owned),
             metadata: CallMetadata::from_received(metadata),
             response: ResponseMetadata::default(),
         }

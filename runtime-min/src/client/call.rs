@@ -1,4 +1,8 @@
-use std::future::Future;
+mod shared_timer;
+
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use tonic::transport::Channel;
@@ -167,7 +171,10 @@ fn build_request<Req>(
 }
 
 /// The client enforces the deadline itself as well: a server that ignores
-/// `grpc-timeout` (or a connect that hangs) must not hold the caller past it.
+/// `grpc-timeout` (or a connect that hangs) must not hold the caller past it. A deadline
+/// at least [`shared_timer::SHARED_FROM`] away (the default 30 s call timeout) shares a
+/// timer with the other calls of its 100 ms slot and may end the call up to that much
+/// late; a nearer one gets a timer of its own.
 async fn bounded<T>(
     remaining: Option<Duration>,
     call: impl Future<Output = Result<T, Status>>,
@@ -177,19 +184,36 @@ async fn bounded<T>(
         return call.await;
     };
     let deadline = Instant::now() + remaining;
-    match tokio::time::timeout(remaining, call).await {
-        Err(_elapsed) => Err(deadline_exceeded(service)),
+    let outcome = if remaining >= shared_timer::SHARED_FROM {
+        before(call, shared_timer::expired(deadline)).await
+    } else {
+        tokio::time::timeout(remaining, call).await.ok()
+    };
+    match outcome {
+        None => Err(deadline_exceeded(service)),
         // tonic's server answers an expired `grpc-timeout` with CANCELLED ("Timeout
         // expired"), and its timer can beat ours by a hair. The caller asked for a
         // deadline, so it gets the code the gRPC spec gives that case.
-        Ok(Err(status))
+        Some(Err(status))
             if status.code() == Code::Cancelled
                 && Instant::now() + SERVER_TIMER_SLACK >= deadline =>
         {
             Err(deadline_exceeded(service))
         }
-        Ok(result) => result,
+        Some(result) => result,
     }
+}
+
+/// `call`'s output, or `None` if `expiry` resolves first. `call` is polled first, so a
+/// call that is done when the deadline passes still counts.
+async fn before<T>(call: impl Future<Output = T>, expiry: impl Future<Output = ()>) -> Option<T> {
+    let mut call = pin!(call);
+    let mut expiry = pin!(expiry);
+    poll_fn(|cx| match call.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(Some(output)),
+        Poll::Pending => expiry.as_mut().poll(cx).map(|()| None),
+    })
+    .await
 }
 
 /// How early the server's deadline timer may fire compared with ours: it rounds
