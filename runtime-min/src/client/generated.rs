@@ -10,7 +10,7 @@
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
@@ -221,23 +221,42 @@ impl<E> Failure<E> {
 }
 
 /// The messages of `requests` up to its first error, which the returned `Failure` keeps.
-fn outbound<T, E>(
-    requests: ResultStream<T, E>,
-) -> (impl Stream<Item = T> + Send + 'static, Failure<E>)
-where
-    T: Send + 'static,
-    E: Send + 'static,
-{
+fn outbound<T, E>(requests: ResultStream<T, E>) -> (Outbound<T, E>, Failure<E>) {
     let slot = Arc::new(Mutex::new(None));
     let failure = Failure(slot.clone());
-    let messages = requests.scan((), move |_, item| {
-        std::future::ready(match item {
-            Ok(message) => Some(message),
-            Err(error) => {
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
-                None
-            }
-        })
-    });
+    let messages = Outbound {
+        requests: Some(requests),
+        failure: slot,
+    };
     (messages, failure)
+}
+
+/// What the wire sends of a request stream: its messages until the first error, which
+/// goes to the caller's `Failure` instead (gRPC cannot send an error to the server).
+struct Outbound<T, E> {
+    /// `None` once the stream has ended or failed.
+    requests: Option<ResultStream<T, E>>,
+    failure: Arc<Mutex<Option<E>>>,
+}
+
+impl<T, E> Stream for Outbound<T, E> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Some(requests) = self.requests.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match ready!(requests.as_mut().poll_next(cx)) {
+            Some(Ok(message)) => Poll::Ready(Some(message)),
+            Some(Err(error)) => {
+                *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                self.requests = None;
+                Poll::Ready(None)
+            }
+            None => {
+                self.requests = None;
+                Poll::Ready(None)
+            }
+        }
+    }
 }
