@@ -203,7 +203,10 @@ async fn a_far_call_timeout_ends_a_call_whose_server_ignores_grpc_timeout() {
     let took = started.elapsed();
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
     assert!(took >= timeout, "ended before its deadline: {took:?}");
-    assert!(took < timeout + Duration::from_millis(800), "ended late: {took:?}");
+    assert!(
+        took < timeout + Duration::from_millis(800),
+        "ended late: {took:?}"
+    );
 }
 
 #[tokio::test]

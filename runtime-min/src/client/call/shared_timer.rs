@@ -13,6 +13,7 @@
 //! deadline. That is why only deadlines at least [`SHARED_FROM`] away come here (≤ 10 %
 //! late at worst); nearer ones keep a timer of their own.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -53,6 +54,19 @@ pub(super) async fn expired(deadline: Instant) {
     notified.await;
 }
 
+/// `remaining` rounded up to a whole number of slots: what a far deadline's
+/// `grpc-timeout` says, since the client's own bound may end the call that late too.
+pub(super) fn round_up(remaining: Duration) -> Duration {
+    let slots = remaining.as_nanos().div_ceil(SLOT.as_nanos());
+    Duration::from_nanos(u64::try_from(slots * SLOT.as_nanos()).unwrap_or(u64::MAX))
+}
+
+thread_local! {
+    /// The slot this thread used last: back-to-back calls mostly share one, and then need
+    /// neither the global lock nor a hash.
+    static LAST: RefCell<Option<((Id, u64), Arc<Slot>)>> = const { RefCell::new(None) };
+}
+
 /// The slot `deadline` falls into, with its timer started if it is the slot's first.
 fn slot_ending_after(deadline: Instant) -> Arc<Slot> {
     let since_epoch = deadline.saturating_duration_since(*EPOCH);
@@ -60,6 +74,23 @@ fn slot_ending_after(deadline: Instant) -> Arc<Slot> {
         u64::try_from(since_epoch.as_nanos().div_ceil(SLOT.as_nanos())).unwrap_or(u64::MAX);
     let runtime = Handle::current();
     let key = (runtime.id(), number);
+    let cached = LAST.with_borrow(|last| match last {
+        Some((last_key, slot)) if *last_key == key && !slot.expired.load(Ordering::Acquire) => {
+            Some(slot.clone())
+        }
+        _ => None,
+    });
+    if let Some(slot) = cached {
+        return slot;
+    }
+    let slot = shared_slot(runtime, key);
+    LAST.set(Some((key, slot.clone())));
+    slot
+}
+
+/// The slot under `key`, its timer started on `runtime` if it has none yet.
+fn shared_slot(runtime: Handle, key: (Id, u64)) -> Arc<Slot> {
+    let number = key.1;
     let mut slots = SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(slot) = slots.get(&key) {
         return slot.clone();
