@@ -29,7 +29,10 @@ pub(super) const SHARED_FROM: Duration = Duration::from_secs(1);
 
 /// The slots that have a timer running, by runtime (a timer belongs to the runtime that
 /// drives it) and slot number.
-static SLOTS: LazyLock<Mutex<HashMap<(Id, u64), Arc<Slot>>>> = LazyLock::new(Default::default);
+static SLOTS: LazyLock<Mutex<HashMap<SlotKey, Arc<Slot>>>> = LazyLock::new(Default::default);
+/// A slot: the runtime whose timer serves it, and its number.
+type SlotKey = (Id, u64);
+
 /// Slot numbers count [`SLOT`]s from here.
 static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
 
@@ -64,7 +67,7 @@ pub(super) fn round_up(remaining: Duration) -> Duration {
 thread_local! {
     /// The slot this thread used last: back-to-back calls mostly share one, and then need
     /// neither the global lock nor a hash.
-    static LAST: RefCell<Option<((Id, u64), Arc<Slot>)>> = const { RefCell::new(None) };
+    static LAST: RefCell<Option<(SlotKey, Arc<Slot>)>> = const { RefCell::new(None) };
 }
 
 /// The slot `deadline` falls into, with its timer started if it is the slot's first.
@@ -89,7 +92,7 @@ fn slot_ending_after(deadline: Instant) -> Arc<Slot> {
 }
 
 /// The slot under `key`, its timer started on `runtime` if it has none yet.
-fn shared_slot(runtime: Handle, key: (Id, u64)) -> Arc<Slot> {
+fn shared_slot(runtime: Handle, key: SlotKey) -> Arc<Slot> {
     let number = key.1;
     let mut slots = SLOTS.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(slot) = slots.get(&key) {
@@ -113,7 +116,7 @@ fn shared_slot(runtime: Handle, key: (Id, u64)) -> Arc<Slot> {
 }
 
 /// Removes a slot from [`SLOTS`] when its timer task ends either way.
-struct Forget((Id, u64));
+struct Forget(SlotKey);
 
 impl Drop for Forget {
     fn drop(&mut self) {
