@@ -1,13 +1,13 @@
 //! Far deadlines share timers: one tokio timer per runtime per [`SLOT`] of deadlines,
 //! instead of one per call.
 //!
-//! Why: registering a tokio timer that is sooner than every timer already registered
-//! wakes the thread parked in the runtime's driver (an `eventfd` write and a futex wake),
-//! so that it can shorten its sleep. A sequential caller with a 30 s call timeout pays that
-//! on about every other call; profiled (strace -c over 5,000 unary calls on loopback) it
-//! is +0.45 `write` and +0.6 `futex` per call, ≈ 7 % of a loopback round trip. Calls whose
-//! deadlines fall into the same slot wait on one `Notify`; only the first of a slot
-//! registers a timer.
+//! Why: registering a tokio timer locks the runtime's timer wheel, and one sooner than
+//! every timer already registered also wakes the thread parked in the driver (an
+//! `eventfd` write) so that it can shorten its sleep. With one `tokio::time::timeout` per
+//! call (the default 30 s call timeout) that was 0.03–0.07 driver wakes per unary call on
+//! loopback, and more futex and eventfd traffic after them (BENCHMARKS.md, issue 18).
+//! Calls whose deadlines fall into the same slot wait on one `Notify`; only the first of
+//! a slot registers a timer.
 //!
 //! The price is precision: a call bounded here ends at most one [`SLOT`] after its
 //! deadline. That is why only deadlines at least [`SHARED_FROM`] away come here (≤ 10 %
