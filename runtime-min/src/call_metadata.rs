@@ -34,8 +34,14 @@ const RESERVED_NAMES: [&str; 10] = [
 /// Whether `name` belongs to the runtime or the transport (compared in lower case, as
 /// HTTP/2 sends names).
 pub fn is_reserved(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    RESERVED_NAMES.contains(&name.as_str())
+    // Received names are lower case already; copying only the others keeps the check off
+    // the allocator on every call (it runs for each header both ways).
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    };
+    RESERVED_NAMES.contains(&name.as_ref())
         || RESERVED_PREFIXES
             .iter()
             .any(|prefix| name.starts_with(prefix))

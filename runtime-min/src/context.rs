@@ -5,9 +5,10 @@
 //! (a relative duration, because the two processes do not share a clock), and each hop
 //! turns it back into an `Instant` when the request arrives.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
-use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::metadata::{AsciiMetadataKey, MetadataMap, MetadataValue};
 
 pub use crate::call_metadata::{CallMetadata, MetadataError, ResponseMetadata};
 use crate::identity::CallerCredential;
@@ -20,6 +21,22 @@ pub const CALLER_HEADER: &str = "x-modgen-caller";
 pub const TRACEPARENT_HEADER: &str = "traceparent";
 /// The gRPC wire header that carries the deadline.
 pub const GRPC_TIMEOUT_HEADER: &str = "grpc-timeout";
+
+/// The context's metadata keys, parsed once: a lookup or insert by `&str` parses the
+/// name every time, and every call does several of each on both sides.
+struct ContextKeys {
+    request_id: AsciiMetadataKey,
+    caller: AsciiMetadataKey,
+    traceparent: AsciiMetadataKey,
+    grpc_timeout: AsciiMetadataKey,
+}
+
+static KEYS: LazyLock<ContextKeys> = LazyLock::new(|| ContextKeys {
+    request_id: AsciiMetadataKey::from_static(REQUEST_ID_HEADER),
+    caller: AsciiMetadataKey::from_static(CALLER_HEADER),
+    traceparent: AsciiMetadataKey::from_static(TRACEPARENT_HEADER),
+    grpc_timeout: AsciiMetadataKey::from_static(GRPC_TIMEOUT_HEADER),
+});
 
 /// Request id, deadline, caller identity and trace context of one call.
 #[derive(Clone, Debug)]
@@ -131,7 +148,7 @@ impl CallContext {
     /// else: the caller already has its own deadline and identity.
     pub fn echo_request_id(&self, metadata: &mut MetadataMap) {
         self.response.write_into(metadata);
-        insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
+        insert_ascii(metadata, &KEYS.request_id, &self.request_id);
     }
 
     /// Client side: the message of a finished call, after keeping the entries the
@@ -169,37 +186,38 @@ impl CallContext {
     ) {
         // User entries first: none can have a reserved name, and the runtime's follow.
         self.metadata.write_into(metadata);
-        insert_ascii(metadata, REQUEST_ID_HEADER, &self.request_id);
+        insert_ascii(metadata, &KEYS.request_id, &self.request_id);
         // With a credential the callee learns the caller from it; a claimed name would
         // only be the previous hop's caller when a module passes its context on.
         let presented = crate::identity::present(metadata, credential);
         if let Some(caller) = self.caller.as_ref().filter(|_| !presented) {
-            insert_ascii(metadata, CALLER_HEADER, caller);
+            insert_ascii(metadata, &KEYS.caller, caller);
         }
         if let Some(traceparent) = &self.traceparent {
-            insert_ascii(metadata, TRACEPARENT_HEADER, traceparent);
+            insert_ascii(metadata, &KEYS.traceparent, traceparent);
         }
     }
 
     /// Reads the context back from metadata. A missing or unreadable request id gets a
     /// fresh one, so every call can be logged under some id.
     pub fn from_metadata(metadata: &MetadataMap) -> Self {
-        let text = |key: &str| {
+        // Borrowed until kept: the deadline is parsed in place, only kept text is copied.
+        let text = |key: &AsciiMetadataKey| {
             metadata
                 .get(key)
                 .and_then(|value| value.to_str().ok())
                 .map(str::trim)
                 .filter(|value| !value.is_empty())
-                .map(str::to_owned)
         };
-        let deadline = text(GRPC_TIMEOUT_HEADER)
-            .and_then(|value| parse_grpc_timeout(&value))
+        let deadline = text(&KEYS.grpc_timeout)
+            .and_then(parse_grpc_timeout)
             .and_then(|timeout| Instant::now().checked_add(timeout));
         Self {
-            request_id: text(REQUEST_ID_HEADER).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            request_id: text(&KEYS.request_id)
+                .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned),
             deadline,
-            caller: text(CALLER_HEADER),
-            traceparent: text(TRACEPARENT_HEADER),
+            caller: text(&KEYS.caller).map(str::to_owned),
+            traceparent: text(&KEYS.traceparent).map(str::to_owned),
             metadata: CallMetadata::from_received(metadata),
             response: ResponseMetadata::default(),
         }
@@ -247,13 +265,17 @@ pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
 /// non-ASCII letters, say) is dropped with a warning rather than failing the call.
 /// `MetadataValue` would take bytes >= 0x80 too, but the receiving side cannot read them
 /// back as text, so they are refused here.
-fn insert_ascii(metadata: &mut MetadataMap, key: &'static str, value: &str) {
+fn insert_ascii(metadata: &mut MetadataMap, key: &AsciiMetadataKey, value: &str) {
     let visible = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
     match MetadataValue::try_from(value) {
         Ok(parsed) if visible => {
             metadata.insert(key, parsed);
         }
-        _ => tracing::warn!(key, value, "metadata value is not visible ASCII; not sent"),
+        _ => tracing::warn!(
+            key = key.as_str(),
+            value,
+            "metadata value is not visible ASCII; not sent"
+        ),
     }
 }
 

@@ -173,6 +173,42 @@ async fn call_timeout_bounds_a_call_without_a_context_deadline() {
     );
 }
 
+/// A deadline a second or more away shares a timer with the other calls of its 100 ms
+/// slot; it still ends a call whose server never answers, at most a slot late. The
+/// `grpc-timeout` header is taken off, as by a server that ignores it, so that only the
+/// client's own bound can end the call.
+#[tokio::test]
+async fn a_far_call_timeout_ends_a_call_whose_server_ignores_grpc_timeout() {
+    let slow = instance(EchoService::new("slow")).await;
+    let timeout = Duration::from_millis(1_200);
+    let options = ClientOptions {
+        call_timeout: Some(timeout),
+        ..options(1)
+    };
+    let channels = channels_over(&[&slow], options);
+
+    let started = Instant::now();
+    let status = call_unary(
+        &channels,
+        &CallContext::new(),
+        request(10_000),
+        |channel, mut request| {
+            request.metadata_mut().remove("grpc-timeout");
+            echo::echo(channel, request)
+        },
+    )
+    .await
+    .unwrap_err();
+
+    let took = started.elapsed();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert!(took >= timeout, "ended before its deadline: {took:?}");
+    assert!(
+        took < timeout + Duration::from_millis(800),
+        "ended late: {took:?}"
+    );
+}
+
 #[tokio::test]
 async fn call_unary_never_retries_past_the_deadline() {
     let sick = EchoService::failing("sick", Code::Unavailable);

@@ -12,6 +12,13 @@
 //! (how far a rerun may move them).
 //!
 //! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N] [--no-call-timeout]`
+//!
+//! `--profile PAIR KIND [--calls N]` runs only one pair (0 hand × hand, 1 generated client
+//! × hand server, 2 hand client × generated server, 3 both generated) doing one kind of
+//! call (`unary`, `server-stream`, `client-stream`), N times (default 20,000 unary calls or
+//! 20 streaming calls) after a warm-up, and prints the time per call: the process to put
+//! under `perf record` / `perf stat` / `strace -c` so that one pair's profile is not mixed
+//! with the others'.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,6 +57,10 @@ async fn main() {
         .expect("serve the hand-written server");
     let pairs = pairs(&hand_server, &generated_server).await;
     let clients: Vec<&Client> = pairs.iter().map(|(_, client)| client).collect();
+    if let Some((pair, kind, calls)) = profile_from_args() {
+        profile(clients[pair], pairs[pair].0, kind, calls).await;
+        return;
+    }
 
     // Round 0 warms connections, allocator and caches; it is not kept.
     let mut kept: Vec<[Round; PAIRS]> = Vec::new();
@@ -115,13 +126,30 @@ async fn connect(server: &LoopbackServer) -> Channel {
 
 const PAIRS: usize = 4;
 
-/// One pair's samples in one round.
+/// One pair's samples in one round. Besides wall-clock time, the process's CPU time
+/// (client and server together) per call and per streamed message: on a loaded machine
+/// wall-clock time is mostly the kernel's scheduling, CPU time is the code's own cost.
 #[derive(Default)]
 struct Round {
     unary: Vec<Duration>,
+    unary_cpu: Duration,
     bidi: Vec<Duration>,
     server_stream_msgs_per_s: f64,
     client_stream_msgs_per_s: f64,
+    server_stream_cpu_per_msg: f64,
+    client_stream_cpu_per_msg: f64,
+}
+
+/// CPU time of this process so far (all threads).
+fn process_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
 /// Latencies are interleaved call by call (pair order rotating), so all four pairs see the
@@ -137,22 +165,28 @@ async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
                 latitude: call as i32,
                 longitude: 7,
             };
+            let cpu = process_cpu_time();
             let started = Instant::now();
             let feature = clients[pair].get_feature(point).await;
             figures[pair].unary.push(started.elapsed());
+            figures[pair].unary_cpu += process_cpu_time() - cpu;
             assert_eq!(feature.location, Some(point), "the server echoes the point");
         }
     }
     for pair in order(0) {
+        let cpu = process_cpu_time();
         let started = Instant::now();
         let received = clients[pair].list_features(STREAM_MESSAGES).await;
         figures[pair].server_stream_msgs_per_s = per_second(received, started.elapsed());
+        figures[pair].server_stream_cpu_per_msg = per_message(process_cpu_time() - cpu);
         assert_eq!(received, STREAM_MESSAGES);
     }
     for pair in order(1) {
+        let cpu = process_cpu_time();
         let started = Instant::now();
         let counted = clients[pair].record_route(STREAM_MESSAGES).await;
         figures[pair].client_stream_msgs_per_s = per_second(counted, started.elapsed());
+        figures[pair].client_stream_cpu_per_msg = per_message(process_cpu_time() - cpu);
         assert_eq!(counted, STREAM_MESSAGES);
     }
     let mut chats = Vec::with_capacity(PAIRS);
@@ -182,6 +216,10 @@ fn order_of(index: usize) -> Vec<usize> {
         code %= factorial;
     }
     order
+}
+
+fn per_message(cpu: Duration) -> f64 {
+    cpu.as_secs_f64() / STREAM_MESSAGES as f64
 }
 
 fn per_second(count: usize, elapsed: Duration) -> f64 {
@@ -528,23 +566,29 @@ fn report(rounds: usize, pairs: &[(&'static str, Client)], kept: &[[Round; PAIRS
     println!();
     println!(
         "hand client × hand server: unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; \
-         server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs",
+         server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs; \
+         CPU (client + server): {:.1} µs per unary call, {:.0} ns per server-streamed and {:.0} ns \
+         per client-streamed message",
         base.unary_p50 * 1e6,
         base.unary_p99 * 1e6,
         base.unary_calls_per_s,
         base.server_stream,
         base.client_stream,
         base.bidi_p50 * 1e6,
+        base.unary_cpu * 1e6,
+        base.server_stream_cpu * 1e9,
+        base.client_stream_cpu * 1e9,
     );
     println!();
     println!(
         "Ratios against hand × hand over all rounds (first half / second half of the rounds). \
-         Latency: > 1 is slower. Throughput: < 1 is slower."
+         Latency and CPU time: > 1 is slower. Throughput: < 1 is slower."
     );
     println!(
-        "| pair | unary p50 | unary p99 | unary calls/s | server stream msg/s | client stream msg/s | bidi p50 |"
+        "| pair | unary p50 | unary p99 | unary calls/s | server stream msg/s | client stream msg/s | bidi p50 \
+         | unary CPU/call | server stream CPU/msg | client stream CPU/msg |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (index, (name, _)) in pairs.iter().enumerate().skip(1) {
         let cells: Vec<String> = (0..METRICS)
             .map(|metric| {
@@ -563,9 +607,10 @@ fn report(rounds: usize, pairs: &[(&'static str, Client)], kept: &[[Round; PAIRS
     }
 }
 
-const METRICS: usize = 6;
+const METRICS: usize = 9;
 
-/// One pair's figures over some rounds: latencies pooled, throughputs as the median round.
+/// One pair's figures over some rounds: latencies pooled, throughputs as the median round,
+/// unary CPU time as the mean over all calls, streaming CPU time as the median round.
 struct Summary {
     unary_p50: f64,
     unary_p99: f64,
@@ -573,6 +618,9 @@ struct Summary {
     server_stream: f64,
     client_stream: f64,
     bidi_p50: f64,
+    unary_cpu: f64,
+    server_stream_cpu: f64,
+    client_stream_cpu: f64,
 }
 
 impl Summary {
@@ -589,23 +637,19 @@ impl Summary {
             let unary = pooled(|r| &r.unary);
             let bidi = pooled(|r| &r.bidi);
             let total: Duration = unary.iter().sum();
+            let unary_cpu: Duration = rounds.iter().map(|r| r[pair].unary_cpu).sum();
+            let median_of =
+                |pick: fn(&Round) -> f64| median(rounds.iter().map(|r| pick(&r[pair])).collect());
             Summary {
                 unary_p50: percentile(&unary, 0.50).as_secs_f64(),
                 unary_p99: percentile(&unary, 0.99).as_secs_f64(),
                 unary_calls_per_s: per_second(unary.len(), total),
-                server_stream: median(
-                    rounds
-                        .iter()
-                        .map(|r| r[pair].server_stream_msgs_per_s)
-                        .collect(),
-                ),
-                client_stream: median(
-                    rounds
-                        .iter()
-                        .map(|r| r[pair].client_stream_msgs_per_s)
-                        .collect(),
-                ),
+                server_stream: median_of(|r| r.server_stream_msgs_per_s),
+                client_stream: median_of(|r| r.client_stream_msgs_per_s),
                 bidi_p50: percentile(&bidi, 0.50).as_secs_f64(),
+                unary_cpu: unary_cpu.as_secs_f64() / unary.len() as f64,
+                server_stream_cpu: median_of(|r| r.server_stream_cpu_per_msg),
+                client_stream_cpu: median_of(|r| r.client_stream_cpu_per_msg),
             }
         })
     }
@@ -618,8 +662,81 @@ impl Summary {
             self.server_stream,
             self.client_stream,
             self.bidi_p50,
+            self.unary_cpu,
+            self.server_stream_cpu,
+            self.client_stream_cpu,
         ][index]
     }
+}
+
+/// What `--profile` runs.
+#[derive(Clone, Copy, Debug)]
+enum ProfileKind {
+    Unary,
+    ServerStream,
+    ClientStream,
+}
+
+fn profile_from_args() -> Option<(usize, ProfileKind, usize)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|arg| arg == "--profile")?;
+    let pair: usize = args
+        .get(at + 1)
+        .and_then(|pair| pair.parse().ok())
+        .filter(|pair| *pair < PAIRS)
+        .expect("--profile takes a pair number 0..=3");
+    let kind = match args.get(at + 2).map(String::as_str) {
+        Some("unary") => ProfileKind::Unary,
+        Some("server-stream") => ProfileKind::ServerStream,
+        Some("client-stream") => ProfileKind::ClientStream,
+        other => {
+            panic!("--profile {pair} takes unary, server-stream or client-stream, not {other:?}")
+        }
+    };
+    let calls = args
+        .iter()
+        .position(|arg| arg == "--calls")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse().expect("--calls takes a number"))
+        .unwrap_or(match kind {
+            ProfileKind::Unary => 20_000,
+            _ => 20,
+        });
+    Some((pair, kind, calls))
+}
+
+/// `calls` calls of one kind by one pair, after a tenth as many to warm up.
+async fn profile(client: &Client, name: &str, kind: ProfileKind, calls: usize) {
+    let call = |index: usize| async move {
+        match kind {
+            ProfileKind::Unary => {
+                let point = Point {
+                    latitude: index as i32,
+                    longitude: 7,
+                };
+                let feature = client.get_feature(point).await;
+                assert_eq!(feature.location, Some(point), "the server echoes the point");
+            }
+            ProfileKind::ServerStream => {
+                assert_eq!(client.list_features(STREAM_MESSAGES).await, STREAM_MESSAGES);
+            }
+            ProfileKind::ClientStream => {
+                assert_eq!(client.record_route(STREAM_MESSAGES).await, STREAM_MESSAGES);
+            }
+        }
+    };
+    for index in 0..calls / 10 {
+        call(index).await;
+    }
+    let started = Instant::now();
+    for index in 0..calls {
+        call(index).await;
+    }
+    let took = started.elapsed();
+    println!(
+        "{name}, {kind:?}: {calls} calls in {took:.2?}, {:.1} µs per call",
+        took.as_secs_f64() * 1e6 / calls as f64
+    );
 }
 
 fn rounds_from_args() -> usize {

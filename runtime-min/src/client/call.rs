@@ -1,11 +1,17 @@
-use std::future::Future;
+mod shared_timer;
+
+use std::cell::RefCell;
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::ServiceChannels;
-use crate::context::CallContext;
+use crate::context::{CallContext, GRPC_TIMEOUT_HEADER};
 use crate::errors;
 
 /// A unary call with the context's metadata, the sooner of the context deadline and
@@ -161,14 +167,47 @@ fn build_request<Req>(
     let mut request = tonic::Request::new(message);
     ctx.inject_as(request.metadata_mut(), channels.caller_credential());
     // The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
-    if let Some(remaining) = remaining {
-        request.set_timeout(remaining);
+    match remaining {
+        Some(far) if far >= shared_timer::SHARED_FROM => {
+            let value = far_grpc_timeout(far);
+            request.metadata_mut().insert(GRPC_TIMEOUT_HEADER, value);
+        }
+        Some(near) => request.set_timeout(near),
+        None => {}
     }
     request
 }
 
+/// `grpc-timeout` for a far deadline, rounded up to the shared timer's slot as the
+/// client's own bound is: so the value repeats from call to call (30 s of call timeout is
+/// `30000m` every first try), is formatted once per thread, and HPACK sends it as an index
+/// instead of a new literal per call.
+fn far_grpc_timeout(remaining: Duration) -> AsciiMetadataValue {
+    thread_local! {
+        static LAST: RefCell<Option<(u128, AsciiMetadataValue)>> = const { RefCell::new(None) };
+    }
+    let millis = shared_timer::round_up(remaining).as_millis();
+    LAST.with_borrow_mut(|last| match last {
+        Some((cached, value)) if *cached == millis => value.clone(),
+        _ => {
+            // grpc-timeout allows 8 digits: milliseconds up to ~27 h, then seconds.
+            let text = if millis <= 99_999_999 {
+                format!("{millis}m")
+            } else {
+                format!("{}S", millis.div_ceil(1000).min(99_999_999))
+            };
+            let value = AsciiMetadataValue::try_from(text).expect("digits and a unit");
+            *last = Some((millis, value.clone()));
+            value
+        }
+    })
+}
+
 /// The client enforces the deadline itself as well: a server that ignores
-/// `grpc-timeout` (or a connect that hangs) must not hold the caller past it.
+/// `grpc-timeout` (or a connect that hangs) must not hold the caller past it. A deadline
+/// at least [`shared_timer::SHARED_FROM`] away (the default 30 s call timeout) shares a
+/// timer with the other calls of its 100 ms slot and may end the call up to that much
+/// late; a nearer one gets a timer of its own.
 async fn bounded<T>(
     remaining: Option<Duration>,
     call: impl Future<Output = Result<T, Status>>,
@@ -178,19 +217,36 @@ async fn bounded<T>(
         return call.await;
     };
     let deadline = Instant::now() + remaining;
-    match tokio::time::timeout(remaining, call).await {
-        Err(_elapsed) => Err(deadline_exceeded(service)),
+    let outcome = if remaining >= shared_timer::SHARED_FROM {
+        before(call, shared_timer::expired(deadline)).await
+    } else {
+        tokio::time::timeout(remaining, call).await.ok()
+    };
+    match outcome {
+        None => Err(deadline_exceeded(service)),
         // tonic's server answers an expired `grpc-timeout` with CANCELLED ("Timeout
         // expired"), and its timer can beat ours by a hair. The caller asked for a
         // deadline, so it gets the code the gRPC spec gives that case.
-        Ok(Err(status))
+        Some(Err(status))
             if status.code() == Code::Cancelled
                 && Instant::now() + SERVER_TIMER_SLACK >= deadline =>
         {
             Err(deadline_exceeded(service))
         }
-        Ok(result) => result,
+        Some(result) => result,
     }
+}
+
+/// `call`'s output, or `None` if `expiry` resolves first. `call` is polled first, so a
+/// call that is done when the deadline passes still counts.
+async fn before<T>(call: impl Future<Output = T>, expiry: impl Future<Output = ()>) -> Option<T> {
+    let mut call = pin!(call);
+    let mut expiry = pin!(expiry);
+    poll_fn(|cx| match call.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(Some(output)),
+        Poll::Pending => expiry.as_mut().poll(cx).map(|()| None),
+    })
+    .await
 }
 
 /// How early the server's deadline timer may fire compared with ours: it rounds
@@ -207,4 +263,45 @@ fn gave_up(service: &str, attempts: u32, last: &Status) -> Status {
         "service '{service}' unavailable after {attempts} attempt(s): {}",
         last.message()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::parse_grpc_timeout;
+
+    fn sent_timeout(remaining: Duration) -> Duration {
+        let request = build_request(&CallContext::new(), (), Some(remaining));
+        let value = request
+            .metadata()
+            .get(GRPC_TIMEOUT_HEADER)
+            .expect("grpc-timeout");
+        parse_grpc_timeout(value.to_str().unwrap()).expect("a valid grpc-timeout")
+    }
+
+    #[test]
+    fn a_far_deadline_goes_out_rounded_up_to_the_slot_and_repeats() {
+        let almost_30_s = Duration::from_secs(30) - Duration::from_micros(37);
+        assert_eq!(sent_timeout(almost_30_s), Duration::from_secs(30));
+        assert_eq!(
+            sent_timeout(almost_30_s - Duration::from_micros(5)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            sent_timeout(Duration::from_millis(1_250)),
+            Duration::from_millis(1_300)
+        );
+    }
+
+    #[test]
+    fn a_near_deadline_goes_out_as_it_is() {
+        let near = Duration::from_micros(250_123);
+        assert_eq!(sent_timeout(near), near);
+    }
+
+    #[test]
+    fn a_deadline_beyond_eight_digits_of_millis_goes_out_in_seconds() {
+        let days = Duration::from_secs(3 * 24 * 3600) + Duration::from_millis(1);
+        assert_eq!(sent_timeout(days), Duration::from_secs(3 * 24 * 3600 + 1));
+    }
 }

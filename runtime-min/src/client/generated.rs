@@ -10,6 +10,7 @@
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, ready};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
@@ -98,7 +99,7 @@ where
         grpc.server_streaming(request, path(rpc), codec).await
     })
     .await?;
-    Ok(from_wire(responses))
+    Ok(from_wire(responses, None))
 }
 
 /// A client-streaming call: one try. A request stream that ends with an error ends the
@@ -151,7 +152,7 @@ where
             .await
     })
     .await?;
-    Ok(then_failure(from_wire(responses), failure))
+    Ok(from_wire(responses, Some(failure)))
 }
 
 /// Parses the static path; `from_static` neither allocates nor copies.
@@ -168,12 +169,46 @@ async fn ready(channel: Channel) -> Result<tonic::client::Grpc<Channel>, Status>
     Ok(grpc)
 }
 
-fn from_wire<T, E>(responses: tonic::Streaming<T>) -> ResultStream<T, E>
+/// The responses as the API returns them: one box around a named stream, so a received
+/// message costs one dynamic call.
+fn from_wire<T, E>(wire: tonic::Streaming<T>, failure: Option<Failure<E>>) -> ResultStream<T, E>
 where
     T: Send + 'static,
     E: From<Status> + Send + 'static,
 {
-    Box::pin(responses.map(|item| item.map_err(E::from)))
+    Box::pin(Responses {
+        wire: Some(wire),
+        failure,
+    })
+}
+
+/// `wire`'s messages with their errors as `E`, then the request stream's error, if the
+/// request stream ended with one; then nothing (`wire` is `None` once it has ended).
+struct Responses<T, E> {
+    wire: Option<tonic::Streaming<T>>,
+    failure: Option<Failure<E>>,
+}
+
+impl<T, E> Stream for Responses<T, E>
+where
+    E: From<Status>,
+{
+    type Item = Result<T, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let Some(wire) = self.wire.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match wire.poll_next_unpin(cx) {
+            Poll::Ready(Some(item)) => Poll::Ready(Some(item.map_err(E::from))),
+            Poll::Ready(None) => {
+                self.wire = None;
+                let failure = self.failure.take().and_then(|failure| failure.take());
+                Poll::Ready(failure.map(Err))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }
 
 /// The first error of a request stream, kept for the caller once the stream has ended.
@@ -186,34 +221,42 @@ impl<E> Failure<E> {
 }
 
 /// The messages of `requests` up to its first error, which the returned `Failure` keeps.
-fn outbound<T, E>(
-    requests: ResultStream<T, E>,
-) -> (impl Stream<Item = T> + Send + 'static, Failure<E>)
-where
-    T: Send + 'static,
-    E: Send + 'static,
-{
+fn outbound<T, E>(requests: ResultStream<T, E>) -> (Outbound<T, E>, Failure<E>) {
     let slot = Arc::new(Mutex::new(None));
     let failure = Failure(slot.clone());
-    let messages = requests.scan((), move |_, item| {
-        std::future::ready(match item {
-            Ok(message) => Some(message),
-            Err(error) => {
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
-                None
-            }
-        })
-    });
+    let messages = Outbound {
+        requests: Some(requests),
+        failure: slot,
+    };
     (messages, failure)
 }
 
-/// `responses`, then the request stream's error if it ended with one.
-fn then_failure<T, E>(responses: ResultStream<T, E>, failure: Failure<E>) -> ResultStream<T, E>
-where
-    T: Send + 'static,
-    E: Send + 'static,
-{
-    let tail = futures_util::stream::once(async move { failure.take() })
-        .filter_map(|error| std::future::ready(error.map(Err)));
-    Box::pin(responses.chain(tail))
+/// What the wire sends of a request stream: its messages until the first error, which
+/// goes to the caller's `Failure` instead (gRPC cannot send an error to the server).
+struct Outbound<T, E> {
+    /// `None` once the stream has ended or failed.
+    requests: Option<ResultStream<T, E>>,
+    failure: Arc<Mutex<Option<E>>>,
+}
+
+impl<T, E> Stream for Outbound<T, E> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Some(requests) = self.requests.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match ready!(requests.as_mut().poll_next(cx)) {
+            Some(Ok(message)) => Poll::Ready(Some(message)),
+            Some(Err(error)) => {
+                *self.failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                self.requests = None;
+                Poll::Ready(None)
+            }
+            None => {
+                self.requests = None;
+                Poll::Ready(None)
+            }
+        }
+    }
 }

@@ -3,10 +3,11 @@
 //! from and to), so that the generated `server.rs` holds only the adapters themselves.
 //!
 //! The adapter's method is one `async_trait` future (tonic's server trait) awaiting the
-//! API method's; nothing here boxes a future, and only a streamed response is boxed as
-//! a stream (tonic's server trait names one stream type per method).
+//! API method's; nothing here boxes a future or a stream: a streamed response is the API's
+//! own (boxed) stream inside [`StatusStream`], which maps its errors as they pass.
 
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
@@ -15,8 +16,30 @@ use tonic::Status;
 use crate::client::generated::ResultStream;
 use crate::context::CallContext;
 
-/// What tonic's server traits stream back.
-pub type StatusStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+/// What a generated adapter streams back to tonic (each server-streaming method's
+/// associated type): the API's stream, each error turned into a `Status` as it passes.
+/// A named type rather than a second box, so a streamed message costs one dynamic call.
+pub struct StatusStream<T, E> {
+    results: ResultStream<T, E>,
+}
+
+impl<T, E> Stream for StatusStream<T, E>
+where
+    Status: From<E>,
+{
+    type Item = Result<T, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.results
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|result| result.map_err(Status::from)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.results.size_hint()
+    }
+}
 
 /// The response for `result`, echoing the caller's request id either way.
 pub fn reply<T, E>(ctx: &CallContext, result: Result<T, E>) -> Result<tonic::Response<T>, Status>
@@ -37,18 +60,11 @@ where
 pub fn reply_stream<T, E>(
     ctx: &CallContext,
     result: Result<ResultStream<T, E>, E>,
-) -> Result<tonic::Response<StatusStream<T>>, Status>
+) -> Result<tonic::Response<StatusStream<T, E>>, Status>
 where
-    T: Send + 'static,
-    E: Send + 'static,
     Status: From<E>,
 {
-    reply(
-        ctx,
-        result.map(|stream| -> StatusStream<T> {
-            Box::pin(stream.map(|item| item.map_err(Status::from)))
-        }),
-    )
+    reply(ctx, result.map(|results| StatusStream { results }))
 }
 
 /// The caller's request stream as the API trait takes it.

@@ -2,7 +2,7 @@
 //! The same adapter serves the module out of process and the `testing` helper in tests.
 //! What is the same for every SDK lives in `modgen_runtime::server::generated`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::item;
@@ -12,12 +12,18 @@ use crate::model::{MessageRef, Method, Model, Service};
 pub fn emit(model: &Model) -> TokenStream {
     let methods = || model.services.iter().flat_map(|s| &s.methods);
     let server_streams = methods().any(|m| m.streaming.server_streams());
-    let adapters = model.services.iter().map(adapter);
+    let error = ident(&model.sdk.error_type);
+    let adapters = model.services.iter().map(|s| adapter(s, &error));
     let traits = model.services.iter().map(|s| ident(&s.trait_name));
-    let helpers = if server_streams {
-        quote! { use modgen_runtime::server::generated::{self, StatusStream}; }
+    // A streamed response's type names the SDK's error: its errors become statuses as
+    // they pass (`StatusStream<T, E>`), with no second box.
+    let (helpers, error_import) = if server_streams {
+        (
+            quote! { use modgen_runtime::server::generated::{self, StatusStream}; },
+            quote! { use super::error::#error; },
+        )
     } else {
-        quote! { use modgen_runtime::server::generated; }
+        (quote! { use modgen_runtime::server::generated; }, quote! {})
     };
     quote! {
         //! Adapters from the API traits to tonic services: one implementation serves callers
@@ -30,12 +36,13 @@ pub fn emit(model: &Model) -> TokenStream {
         use tonic::service::Routes;
 
         use super::api::{#(#traits),*};
+        #error_import
 
         #(#adapters)*
     }
 }
 
-fn adapter(service: &Service) -> TokenStream {
+fn adapter(service: &Service, error: &Ident) -> TokenStream {
     let name = ident(&service.adapter_name);
     let api = ident(&service.trait_name);
     let module = service.package_module.iter().map(|m| ident(m));
@@ -53,7 +60,7 @@ fn adapter(service: &Service) -> TokenStream {
         "The routes of `{}`, served by `api`, for `Server::add_routes` or\n`modgen_runtime::testing::serve_loopback`.",
         service.full_name
     ));
-    let methods = service.methods.iter().map(method);
+    let methods = service.methods.iter().map(|m| method(m, error));
     quote! {
         #struct_doc
         #[derive(Clone)]
@@ -85,7 +92,7 @@ fn adapter(service: &Service) -> TokenStream {
     }
 }
 
-fn method(method: &Method) -> TokenStream {
+fn method(method: &Method, error: &Ident) -> TokenStream {
     let tonic_name = ident(&method.tonic_name);
     let api_name = ident(&method.api_name);
     let input = message_type(&method.input);
@@ -109,7 +116,7 @@ fn method(method: &Method) -> TokenStream {
     if method.streaming.server_streams() {
         let stream = ident(&method.tonic_stream_type());
         quote! {
-            type #stream = StatusStream<#output>;
+            type #stream = StatusStream<#output, #error>;
 
             async fn #tonic_name(
                 &self,
