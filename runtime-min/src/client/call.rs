@@ -166,7 +166,12 @@ fn build_request<Req>(
 ) -> tonic::Request<Req> {
     let mut request = tonic::Request::new(message);
     ctx.inject_as(request.metadata_mut(), channels.caller_credential());
-    // The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
+    attach_deadline(&mut request, remaining);
+    request
+}
+
+/// The server enforces grpc-timeout too, so it stops working on a call nobody waits for.
+fn attach_deadline<Req>(request: &mut tonic::Request<Req>, remaining: Option<Duration>) {
     match remaining {
         Some(far) if far >= shared_timer::SHARED_FROM => {
             let value = far_grpc_timeout(far);
@@ -175,7 +180,6 @@ fn build_request<Req>(
         Some(near) => request.set_timeout(near),
         None => {}
     }
-    request
 }
 
 /// `grpc-timeout` for a far deadline, rounded up to the shared timer's slot as the
@@ -271,7 +275,8 @@ mod tests {
     use crate::context::parse_grpc_timeout;
 
     fn sent_timeout(remaining: Duration) -> Duration {
-        let request = build_request(&CallContext::new(), (), Some(remaining));
+        let mut request = tonic::Request::new(());
+        attach_deadline(&mut request, Some(remaining));
         let value = request
             .metadata()
             .get(GRPC_TIMEOUT_HEADER)
