@@ -1,5 +1,5 @@
-//! Latency figures of the round-trip benchmarks: nearest-rank percentiles, the mean, and
-//! a duration printed at the scale it was measured at.
+//! Latency figures of the round-trip benchmarks: nearest-rank percentiles, the mean, a
+//! duration printed at the scale it was measured at, and the `--calls` count of a round.
 
 use std::time::Duration;
 
@@ -20,4 +20,14 @@ pub fn show(duration: Duration) -> String {
     } else {
         format!("{:.1} µs", duration.as_secs_f64() * 1e6)
     }
+}
+
+/// `--calls N` from the command line, else `default`: how many timed calls a round makes.
+pub fn calls_from_args(default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|arg| arg == "--calls")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse().expect("--calls takes a number"))
+        .unwrap_or(default)
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use echo::{EchoReply, EchoRequest};
-use host_support::{Host, PATIENCE, children_of, echo_module_binary, environ_of};
+use host_support::{Host, PATIENCE, assert_refused, children_of, echo_module_binary, environ_of};
 use modgen_runtime::identity::{CREDENTIAL_HEADER, Issuer, run_dir};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -78,20 +78,6 @@ fn hello() -> EchoRequest {
     EchoRequest {
         message: "hello".into(),
         ..Default::default()
-    }
-}
-
-fn assert_refused(result: Result<EchoReply, Status>, code: Code, needle: &str) {
-    match result {
-        Ok(reply) => panic!("expected {code:?} ({needle}), got a reply: {reply:?}"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{}", status.message());
-            assert!(
-                status.message().contains(needle),
-                "{:?} does not contain {needle:?}",
-                status.message()
-            );
-        }
     }
 }
 
@@ -390,7 +376,7 @@ restart: { max_restarts: 2, window: 1m, initial_backoff: 100ms }
             Ok(reply) => panic!("still accepted 5 s after the host gave up: {reply:?}"),
         }
     };
-    assert_refused(
+    assert_refused::<EchoReply>(
         Err(refused),
         Code::Unauthenticated,
         "the credential of module 'flaky' was revoked by its host",

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use echo::{EchoReply, EchoRequest};
-use host_support::{PATIENCE, echo_module_binary};
+use host_support::{PATIENCE, assert_refused, echo_module_binary};
 use modgen_runtime::client::generated::{self, Rpc};
 use modgen_runtime::client::{ClientOptions, ServiceChannels};
 use modgen_runtime::context::CallContext;
@@ -106,20 +106,6 @@ async fn echo_through(channels: &ServiceChannels, forward_to: &str) -> Result<Ec
     };
     let ctx = CallContext::new().with_timeout(PATIENCE);
     generated::unary::<_, _, Status>(channels, &ctx, ECHO_RPC, request).await
-}
-
-fn assert_refused(result: Result<EchoReply, Status>, code: Code, needle: &str) {
-    match result {
-        Ok(reply) => panic!("expected {code:?} ({needle}), got a reply: {reply:?}"),
-        Err(status) => {
-            assert_eq!(status.code(), code, "{}", status.message());
-            assert!(
-                status.message().contains(needle),
-                "{:?} does not contain {needle:?}",
-                status.message()
-            );
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 #[tokio::main]
 async fn main() {
-    let calls = calls_from_args();
+    let calls = modgen_bench::latency::calls_from_args(20_000);
     let issuer = Issuer::generate().expect("a key");
     let trusted = TrustedKeys::parse(issuer.public_key()).expect("the key parses");
     let credential = issuer.issue("bench", HOUR);
@@ -151,15 +151,6 @@ async fn time_calls(
         assert_eq!(reply.into_inner().sum, a + 1);
     }
     times
-}
-
-fn calls_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|arg| arg == "--calls")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
-        .unwrap_or(20_000)
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {

@@ -34,7 +34,7 @@ const WARM_UP: usize = 1_000;
 
 #[tokio::main]
 async fn main() {
-    let calls = calls_from_args();
+    let calls = modgen_bench::latency::calls_from_args(20_000);
     let (local_host, local_cancel, (local, bare)) = start_layout(Layout::Local).await;
     let (oop_host, oop_cancel, (oop, _)) = start_layout(Layout::Oop).await;
     // The implementation straight from the hub, without `wire_client`'s wrapper: what
@@ -182,13 +182,4 @@ async fn time_calls(client: &dyn CalculatorClient, count: usize) -> Vec<Duration
         assert_eq!(sum, a + 1);
     }
     times
-}
-
-fn calls_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|arg| arg == "--calls")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
-        .unwrap_or(20_000)
 }

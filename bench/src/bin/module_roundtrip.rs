@@ -25,7 +25,7 @@ const WARM_UP: usize = 1_000;
 
 #[tokio::main]
 async fn main() {
-    let calls = calls_from_args();
+    let calls = modgen_bench::latency::calls_from_args(20_000);
     let implementation: Arc<dyn CalculatorClient> =
         Arc::new(Calculator::new(CalculatorConfig::default()));
     let (server, generated) = serve_for_test(implementation.clone()).await;
@@ -144,13 +144,4 @@ impl RawCalculator {
         let reply = self.add(AddRequest { a: 1, b: 1 }).await.expect("raw add");
         assert_eq!(reply.sum, 2);
     }
-}
-
-fn calls_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|arg| arg == "--calls")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
-        .unwrap_or(20_000)
 }

@@ -23,7 +23,7 @@ const ROUNDS: usize = 10;
 
 #[tokio::main]
 async fn main() {
-    let calls = calls_from_args();
+    let calls = modgen_bench::latency::calls_from_args(20_000);
     let implementation = Arc::new(Calculator::new(CalculatorConfig::default()));
     let tcp = serve_loopback(routes(implementation.clone()))
         .await
@@ -95,13 +95,4 @@ async fn time_calls(client: &CalculatorGrpcClient, count: usize) -> Vec<Duration
         assert_eq!(reply.sum, a + 1);
     }
     times
-}
-
-fn calls_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|arg| arg == "--calls")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
-        .unwrap_or(20_000)
 }

@@ -282,3 +282,22 @@ pub async fn dial(
     };
     modgen_runtime::client::connect(endpoint, &options).await
 }
+
+/// Asserts a call was refused with `code` and a message containing `needle`.
+pub fn assert_refused<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: tonic::Code,
+    needle: &str,
+) {
+    match result {
+        Ok(reply) => panic!("expected {code:?} ({needle}), got a reply: {reply:?}"),
+        Err(status) => {
+            assert_eq!(status.code(), code, "{}", status.message());
+            assert!(
+                status.message().contains(needle),
+                "{:?} does not contain {needle:?}",
+                status.message()
+            );
+        }
+    }
+}
