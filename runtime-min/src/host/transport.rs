@@ -52,3 +52,52 @@ pub fn check_socket_paths(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::HostConfig;
+
+    fn modules(yaml: &str) -> HostConfig {
+        HostConfig::from_yaml_str(yaml, Path::new("host.yaml")).unwrap()
+    }
+
+    #[test]
+    fn a_local_module_listens_on_its_socket_unless_its_transport_is_tcp() {
+        let config = modules(
+            "modules:
+  on-socket: { runtime: { type: local } }
+  on-tcp: { runtime: { type: local }, transport: tcp }
+",
+        );
+        let run_dir = Path::new("/run/modgen/run-x");
+        let [on_socket, on_tcp] = &config.modules[..] else {
+            panic!("two modules");
+        };
+        assert_eq!(
+            local_listen_on(on_socket, config.transport, run_dir),
+            ListenOn::Unix(run_dir.join("on-socket.sock"))
+        );
+        assert_eq!(
+            local_listen_on(on_tcp, config.transport, run_dir),
+            ListenOn::Tcp("127.0.0.1:0".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_local_modules_socket_path_is_checked_before_anything_starts() {
+        let name = "m".repeat(80);
+        let config = modules(&format!(
+            "modules:
+  {name}: {{ runtime: {{ type: local }} }}
+  short: {{ runtime: {{ type: local }} }}
+"
+        ));
+        let run_dir = Path::new("/tmp/modgen-1000/run-127-0-0-1-40000");
+        let problems = check_socket_paths(&config.modules, config.transport, run_dir);
+        let named: Vec<&str> = problems.iter().map(|p| p.module.as_str()).collect();
+        assert_eq!(named, [name.as_str()]);
+        let on_tcp = check_socket_paths(&config.modules, Transport::Tcp, run_dir);
+        assert!(on_tcp.is_empty(), "TCP binds no socket");
+    }
+}
