@@ -3,7 +3,8 @@
 //! (`host.local.yaml`), both as their own processes (`host.yaml`), and one of each
 //! (`host.mixed.yaml`). Each time, `cargo modgen call` asks the tally for a total, which
 //! the tally adds up by calling the calculator through its SDK: through the host's client
-//! hub when both are local, over gRPC through the directory otherwise.
+//! hub when both are local, over gRPC through the directory (to the calculator's Unix
+//! socket, also when it runs in the host's process) otherwise.
 //!
 //! Slow: the first `cargo modgen run` builds the example's crates and its host binary
 //! (dependencies come from the shared target directory); the other two find them built.
@@ -36,8 +37,16 @@ fn the_tally_answers_through_the_calculator_local_oop_and_mixed() {
     ] {
         let mut run = Running::start_with(example, &["--host-config", host_yaml]);
         let directory = run.wait_for_directory();
-        run.wait_for_line(&ready_line("calculator", calculator_local));
-        run.wait_for_line(&ready_line("tally", tally_local));
+        // In the host's process or in their own, both serve on their Unix sockets: in
+        // the mixed layout the tally's calls reach the local calculator over its socket.
+        for (module, local) in [("calculator", calculator_local), ("tally", tally_local)] {
+            let ready = run.wait_for_line(&ready_line(module, local));
+            let endpoint = ready.rsplit(' ').next().unwrap_or_default();
+            assert!(
+                endpoint.starts_with("unix:/") && endpoint.ends_with(&format!("/{module}.sock")),
+                "{host_yaml}: {ready}"
+            );
+        }
 
         let total = modgen_ok(
             example,

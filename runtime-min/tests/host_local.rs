@@ -1,6 +1,9 @@
 //! `type: local` modules: linked into the host binary (here, the test), run in its
 //! process, sharing one client hub, served and registered like OoP modules, started in
-//! dependency order, stopped at shutdown; mixed with OoP modules in one YAML.
+//! dependency order, stopped at shutdown; mixed with OoP modules in one YAML. Like a
+//! module process under a host, a local module listens on an owner-only Unix socket in
+//! the host's run directory, or with `transport: tcp` on loopback TCP (TLS with the
+//! host's `tls:`).
 
 mod host_support;
 
@@ -8,15 +11,26 @@ mod host_support;
 #[allow(dead_code)]
 mod echo;
 
-use std::path::Path;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use host_support::{PATIENCE, echo_module_binary};
+use echo::{EchoReply, EchoRequest};
+use host_support::{PATIENCE, dial, echo_module_binary};
+use modgen_runtime::client::generated::{Rpc, unary};
+use modgen_runtime::client::tls::CaBundle;
+use modgen_runtime::client::{ClientOptions, ServiceChannels, connect_trusting};
+use modgen_runtime::context::CallContext;
 use modgen_runtime::directory::DirectoryClient;
 use modgen_runtime::host::{self, HostConfig, HostError, LocalModule, ModuleEnd};
+use modgen_runtime::identity::{install_process_credential, run_dir};
 use modgen_runtime::oop::{ModuleSpec, Routes};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use tokio_util::sync::CancellationToken;
+use tonic::Status;
+
+const ECHO: Rpc = Rpc::new("echo.v1.Echo", "Echo", "/echo.v1.Echo/Echo");
 
 fn spec(name: &'static str, service: &'static str) -> ModuleSpec {
     ModuleSpec {
@@ -103,11 +117,7 @@ async fn local_modules_start_in_dependency_order_share_the_hub_and_stop_cleanly(
     );
 
     // OoP callers reach the local module through the directory, over gRPC.
-    let channel = tonic::transport::Endpoint::from_shared(endpoint.clone())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = dial(endpoint).await.unwrap();
     let request = tonic::Request::new(echo::EchoRequest {
         message: "hi".into(),
         ..Default::default()
@@ -186,4 +196,192 @@ async fn a_local_entry_this_binary_does_not_link_is_refused_before_anything_star
             .contains("module 'calc': `type: local`, but this host binary does not link it"),
         "{error}"
     );
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Starts a host running `locals` under `yaml`; returns it with its directory's client.
+async fn start(
+    yaml: &str,
+    locals: Vec<LocalModule>,
+    cancel: &CancellationToken,
+) -> (host::RunningHost, DirectoryClient) {
+    let config = HostConfig::from_yaml_str(yaml, Path::new("host.yaml")).unwrap();
+    let running = host::start_with(config, locals, cancel.clone())
+        .await
+        .unwrap();
+    let directory = DirectoryClient::connect(running.directory_endpoint())
+        .await
+        .unwrap();
+    (running, directory)
+}
+
+/// The one endpoint `service` resolves to.
+async fn sole_endpoint(directory: &DirectoryClient, service: &str) -> String {
+    let endpoints = resolved(directory, service).await;
+    let [endpoint] = &endpoints[..] else {
+        panic!("one instance of {service} expected: {endpoints:?}");
+    };
+    endpoint.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_module_listens_on_an_owner_only_socket_in_the_run_directory() {
+    let cancel = CancellationToken::new();
+    let (running, directory) = start(
+        "modules:\n  back:\n    runtime: { type: local }\n    config: { label: on-a-socket }\n",
+        vec![back()],
+        &cancel,
+    )
+    .await;
+    let directory_endpoint = running.directory_endpoint().to_owned();
+    let endpoint = sole_endpoint(&directory, echo::SERVICE_NAME).await;
+
+    let run_dir = run_dir::for_directory(&directory_endpoint);
+    let socket = run_dir.join("back.sock");
+    assert_eq!(endpoint, format!("unix:{}", socket.display()));
+    let meta = std::fs::metadata(&socket).unwrap();
+    assert!(meta.file_type().is_socket());
+    // SAFETY: getuid cannot fail.
+    assert_eq!(meta.uid(), unsafe { libc::getuid() });
+    assert_eq!(mode(&socket), 0o600, "the socket");
+    assert_eq!(mode(&run_dir), 0o700, "the run directory");
+
+    // The generated client path, through the directory and over the socket, as the
+    // host's operator (what `cargo modgen call` presents): the module's guard admits it.
+    install_process_credential(run_dir::operator_credential(&directory_endpoint));
+    let channels = ServiceChannels::new(
+        echo::SERVICE_NAME,
+        Arc::new(directory),
+        ClientOptions::default(),
+    );
+    let request = EchoRequest {
+        message: "over a socket".into(),
+        ..Default::default()
+    };
+    let reply: EchoReply = unary::<_, _, Status>(&channels, &CallContext::new(), ECHO, request)
+        .await
+        .unwrap();
+    assert_eq!(reply.message, "over a socket");
+    assert_eq!(reply.served_by, "on-a-socket");
+    assert_eq!(reply.caller, "operator", "the credential travelled too");
+
+    cancel.cancel();
+    let outcome = running.wait().await.unwrap();
+    assert!(outcome.is_clean(), "{outcome:?}");
+    assert!(!socket.exists(), "{} outlived the host", socket.display());
+    assert!(!run_dir.exists(), "{} outlived the host", run_dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_tcp_keeps_a_local_module_on_loopback_host_wide_or_per_module() {
+    let yaml = "transport: tcp
+modules:
+  back:
+    runtime: { type: local }
+    access: { anonymous: true }
+  front:
+    runtime: { type: local }
+    transport: unix
+";
+    let cancel = CancellationToken::new();
+    let seen = Arc::new(Mutex::new(None));
+    let (running, directory) = start(yaml, vec![back(), front(seen)], &cancel).await;
+    let tcp = sole_endpoint(&directory, echo::SERVICE_NAME).await;
+    let unix = sole_endpoint(&directory, "front.v1.Front").await;
+    assert!(tcp.starts_with("http://127.0.0.1:"), "{tcp}");
+    let run_dir = run_dir::for_directory(running.directory_endpoint());
+    assert_eq!(
+        unix,
+        format!("unix:{}", run_dir.join("front.sock").display())
+    );
+    assert!(
+        !run_dir.join("back.sock").exists(),
+        "a module on TCP binds no socket"
+    );
+
+    let request = tonic::Request::new(EchoRequest::default());
+    let reply = echo::echo(dial(&tcp).await.unwrap(), request)
+        .await
+        .unwrap();
+    assert_eq!(reply.into_inner().served_by, "back");
+    cancel.cancel();
+    assert!(running.wait().await.unwrap().is_clean());
+}
+
+/// A CA and a loopback server certificate it signed: (CA PEM, certificate PEM, key PEM).
+fn loopback_certificate() -> (String, String, String) {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_pem = ca_params.self_signed(&ca_key).unwrap().pem();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let certificate = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    (ca_pem, certificate.pem(), key.serialize_pem())
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_hosts_tls_a_local_module_on_tcp_serves_https_and_one_on_its_socket_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, certificate, key) = loopback_certificate();
+    let certificate = write(dir.path(), "server.pem", &certificate);
+    let key = write(dir.path(), "server.key", &key);
+    let ca_file = write(dir.path(), "ca.pem", &ca);
+    let yaml = format!(
+        "tls: {{ certificate: {}, key: {}, ca: {} }}
+modules:
+  back:
+    runtime: {{ type: local }}
+    transport: tcp
+    access: {{ anonymous: true }}
+  front:
+    runtime: {{ type: local }}
+",
+        certificate.display(),
+        key.display(),
+        ca_file.display()
+    );
+    let cancel = CancellationToken::new();
+    let seen = Arc::new(Mutex::new(None));
+    let (running, directory) = start(&yaml, vec![back(), front(seen)], &cancel).await;
+    let https = sole_endpoint(&directory, echo::SERVICE_NAME).await;
+    assert!(https.starts_with("https://127.0.0.1:"), "{https}");
+    let unix = sole_endpoint(&directory, "front.v1.Front").await;
+    assert!(unix.starts_with("unix:/"), "TLS is for TCP only: {unix}");
+
+    let options = ClientOptions {
+        retry: modgen_runtime::client::RetryPolicy::never(),
+        ..ClientOptions::default()
+    };
+    let trusted = connect_trusting(&https, &options, Some(&CaBundle::from_pem(&ca)))
+        .await
+        .unwrap();
+    let request = tonic::Request::new(EchoRequest::default());
+    let reply = echo::echo(trusted, request).await.unwrap();
+    assert_eq!(reply.into_inner().served_by, "back");
+    // The control: in plain, the TLS server does not answer.
+    let plain = https.replacen("https://", "http://", 1);
+    let request = tonic::Request::new(EchoRequest::default());
+    let refused = match dial(&plain).await {
+        Ok(channel) => echo::echo(channel, request).await.err(),
+        Err(error) => Some(Status::from(error)),
+    };
+    assert!(
+        refused.is_some(),
+        "a plain call to the TLS server succeeded"
+    );
+    cancel.cancel();
+    assert!(running.wait().await.unwrap().is_clean());
 }

@@ -6,22 +6,22 @@
 //!
 //! A local module gets the lifecycle of an OoP one: its build closure (init) gets its
 //! config and a [`ModuleHandle`] on the host's shared client hub, carrying its own caller
-//! credential (minted by the host in memory, see `identity.rs`); its routes are served on
-//! loopback behind the same call guard as an OoP module's (which also watches the host's
-//! revocations file, so a module the host gave up on is refused here too) and registered
-//! with the host's
-//! directory, so OoP consumers reach it like any module; it is ready (for its dependents) once registered. In-process consumers get the
-//! implementation the closure put in the hub (`register_local`), so their calls are
-//! plain method calls, with no serialisation. At shutdown it is deregistered, its
-//! handle's token is cancelled (its background tasks stop) and its server drains within
-//! the grace period.
+//! credential (minted by the host in memory, see `identity.rs`); its routes are served
+//! where an OoP module's would be (its Unix socket in the host's run directory, or
+//! loopback TCP on `transport: tcp`, see `transport.rs`) behind the same call guard
+//! (which also watches the host's revocations file, so a module the host gave up on is
+//! refused here too) and registered with the host's directory, so OoP consumers reach
+//! it like any module; it is ready (for its dependents) once registered. In-process
+//! consumers get the implementation the closure put in the hub (`register_local`), so
+//! their calls are plain method calls, with no serialisation. At shutdown it is
+//! deregistered, its handle's token is cancelled (its background tasks stop) and its
+//! server drains within the grace period; its socket file goes with the server.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use tonic::transport::server::TcpIncoming;
 
 use super::identity::LocalIdentity;
 use super::outcome::{ModuleEnd, ModuleOutcome};
@@ -31,7 +31,10 @@ use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
 use crate::hub::ClientHub;
 use crate::lifecycle::BoxError;
-use crate::oop::{ModuleHandle, ModuleSpec, Routes, with_reflection};
+use crate::oop::listen::Listener;
+use crate::oop::tls::ServingTls;
+use crate::oop::{ListenOn, ModuleHandle, ModuleSpec, Routes, with_reflection};
+use crate::tls::TlsFiles;
 
 type Build = Box<dyn FnOnce(serde_json::Value, ModuleHandle) -> BuildFuture + Send + 'static>;
 type BuildFuture = Pin<Box<dyn Future<Output = Result<Routes, BoxError>> + Send + 'static>>;
@@ -71,12 +74,16 @@ pub struct LocalRun {
     pub directory_endpoint: String,
     pub directory_token: Option<String>,
     pub heartbeat_interval: Duration,
+    /// The host YAML's `tls:` files: served by local modules on TCP, as by processes.
+    pub tls: TlsFiles,
 }
 
 pub struct LocalSupervisor {
     pub module: LocalModule,
     pub config: serde_json::Value,
     pub run: LocalRun,
+    /// Its socket in the host's run directory, or loopback TCP (`transport: tcp`).
+    pub listen: ListenOn,
     pub grace_period: Duration,
     pub output: Output,
     pub stop: CancellationToken,
@@ -148,21 +155,17 @@ impl LocalSupervisor {
             Ok(routes) => routes,
             Err(error) => return failed(error.to_string()),
         };
-        let incoming = match TcpIncoming::bind(([127, 0, 0, 1], 0).into()) {
-            Ok(incoming) => incoming.with_nodelay(Some(true)),
-            Err(error) => return failed(format!("cannot bind 127.0.0.1:0: {error}")),
+        let (listener, endpoint) = match self.bind() {
+            Ok(bound) => bound,
+            Err(reason) => return failed(reason),
         };
-        let Ok(addr) = incoming.local_addr() else {
-            return failed("the bound socket has no address".to_owned());
-        };
-        let endpoint = format!("http://{addr}");
         let drain = CancellationToken::new();
-        let server = tokio::spawn(
-            tonic::transport::Server::builder()
-                .layer(self.identity.watched_guard(module_token.clone()))
-                .add_routes(routes)
-                .serve_with_incoming_shutdown(incoming, drain.clone().cancelled_owned()),
-        );
+        let router = listener
+            .server()
+            .layer(self.identity.watched_guard(module_token.clone()))
+            .add_routes(routes);
+        // The socket file (on the `unix` transport) goes when this task ends.
+        let mut server = listener.serve(router, drain.clone().cancelled_owned());
         let registration = spec.service_names.iter().fold(
             Registration::new(spec.name, &instance_id, spec.version),
             |registration, service| registration.with_service(*service, &endpoint),
@@ -190,10 +193,24 @@ impl LocalSupervisor {
         let _ = heartbeat.await;
         let _ = directory.deregister(spec.name, &instance_id).await;
         drain.cancel();
-        let timed_out = tokio::time::timeout(self.grace_period, server)
+        let timed_out = tokio::time::timeout(self.grace_period, &mut server)
             .await
             .is_err();
+        if timed_out {
+            // Dropping the task's future drops the socket file too.
+            server.abort();
+            let _ = server.await;
+        }
         ModuleEnd::LocalStopped { timed_out }
+    }
+
+    /// Binds where the host's YAML says (`oop::listen`, as a module process does): the
+    /// module's socket in the run directory, or loopback TCP, with TLS when the host has
+    /// a certificate. Returns the listener and the endpoint to register.
+    fn bind(&self) -> Result<(Listener, String), String> {
+        let tls = ServingTls::from_files(&self.run.tls)
+            .map_err(|error| format!("TLS settings: {error}"))?;
+        Listener::bind(&self.listen, &tls).map_err(|error| error.to_string())
     }
 
     /// Through `&mut self`: the build closure need not be `Sync`, so no `&self` may be

@@ -321,6 +321,7 @@ fn spawn_supervisors(
         directory_endpoint: run.directory_endpoint.clone(),
         directory_token: run.directory_token.clone(),
         heartbeat_interval: run.heartbeat_interval,
+        tls: config.tls.clone(),
     };
     config
         .modules
@@ -335,6 +336,7 @@ fn spawn_supervisors(
                         .clone()
                         .unwrap_or_else(|| serde_json::json!({})),
                     run: local_run.clone(),
+                    listen: transport::local_listen_on(entry, run.transport, &run.run_dir),
                     grace_period: config.shutdown.grace_period,
                     output: output.clone(),
                     stop: stop.clone(),

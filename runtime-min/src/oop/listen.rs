@@ -1,5 +1,6 @@
 //! Where a module serves: loopback TCP (standalone, or `transport: tcp` under a host), or
-//! the Unix domain socket its host hands over in `MODGEN_LISTEN_SOCKET`.
+//! the Unix domain socket its host hands over in `MODGEN_LISTEN_SOCKET`. A host's
+//! `type: local` modules bind and serve through the same [`Listener`] (`host::local`).
 //!
 //! The socket lives in the host's per-run directory (0700) and is made 0600 right after
 //! it is bound, so only the host's user can connect; the directory's mode covers the

@@ -26,10 +26,10 @@
 mod cli;
 mod config;
 mod handle;
-mod listen;
+pub(crate) mod listen;
 mod logging;
 mod server;
-mod tls;
+pub(crate) mod tls;
 
 use std::future::Future;
 use std::io::Write;

@@ -36,11 +36,27 @@ impl ServingTls {
         if let Some(ca) = material.ca {
             install_process_ca(CaBundle::from_pem(ca));
         }
-        let Some((certificate, key)) = material.server else {
-            return Ok(Self {
-                server: Server::builder(),
-                scheme: "http",
-            });
+        Self::serving(material.server)
+    }
+
+    /// For a host's `type: local` module on TCP, from the host's `tls:` files; the host
+    /// installed their CA bundle for its own clients already.
+    pub fn from_files(files: &TlsFiles) -> Result<Self, ServingTlsError> {
+        Self::serving(files.load()?.server)
+    }
+
+    /// Plain: what a Unix socket serves.
+    pub fn plain() -> Self {
+        Self {
+            server: Server::builder(),
+            scheme: "http",
+        }
+    }
+
+    /// With `server` (certificate chain, key) TLS, without it plain.
+    fn serving(server: Option<(Vec<u8>, Vec<u8>)>) -> Result<Self, ServingTlsError> {
+        let Some((certificate, key)) = server else {
+            return Ok(Self::plain());
         };
         let config = ServerTlsConfig::new().identity(Identity::from_pem(certificate, key));
         let server = Server::builder()
