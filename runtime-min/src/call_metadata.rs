@@ -198,7 +198,11 @@ impl ResponseMetadata {
 
     /// Takes in the user entries of a received response (headers or trailers).
     pub fn absorb(&self, received: &MetadataMap) {
-        self.lock().merge(&CallMetadata::from_received(received));
+        // Most responses carry no user entries: then there is nothing to lock for.
+        let received = CallMetadata::from_received(received);
+        if !received.is_empty() {
+            self.lock().merge(&received);
+        }
     }
 
     pub(crate) fn write_into(&self, metadata: &mut MetadataMap) {

@@ -5,10 +5,10 @@
 //! (a relative duration, because the two processes do not share a clock), and each hop
 //! turns it back into an `Instant` when the request arrives.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
-use tonic::metadata::{AsciiMetadataKey, MetadataMap, MetadataValue};
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap, MetadataValue};
 
 pub use crate::call_metadata::{CallMetadata, MetadataError, ResponseMetadata};
 use crate::identity::CallerCredential;
@@ -60,6 +60,10 @@ pub struct CallContext {
     /// Client side: the runtime's call helpers put the callee's entries here. Clones of
     /// a context share it.
     pub response: ResponseMetadata,
+    /// `request_id` as a metadata value, made once per context (or kept as received) and
+    /// reused while `request_id` still holds the same text: every call sends the id and
+    /// a server echoes it, and each fresh value is a validation and a copy.
+    wire_request_id: OnceLock<AsciiMetadataValue>,
 }
 
 impl CallContext {
@@ -72,6 +76,7 @@ impl CallContext {
             traceparent: None,
             metadata: CallMetadata::default(),
             response: ResponseMetadata::default(),
+            wire_request_id: OnceLock::new(),
         }
     }
 
@@ -148,7 +153,22 @@ impl CallContext {
     /// else: the caller already has its own deadline and identity.
     pub fn echo_request_id(&self, metadata: &mut MetadataMap) {
         self.response.write_into(metadata);
-        insert_ascii(metadata, &KEYS.request_id, &self.request_id);
+        self.insert_request_id(metadata);
+    }
+
+    /// Puts `x-request-id` on `metadata`: the value made (or received) before when
+    /// `request_id` has not changed since, so a context sent on many calls, or a received
+    /// id echoed back, costs no new value.
+    fn insert_request_id(&self, metadata: &mut MetadataMap) {
+        let wire = self.wire_request_id.get_or_init(|| {
+            // An id that is not visible ASCII caches an empty value, which never matches.
+            visible_ascii(&self.request_id).unwrap_or_else(|| AsciiMetadataValue::from_static(""))
+        });
+        if wire.as_encoded_bytes() == self.request_id.as_bytes() {
+            metadata.insert(&KEYS.request_id, wire.clone());
+        } else {
+            insert_ascii(metadata, &KEYS.request_id, &self.request_id);
+        }
     }
 
     /// Client side: the message of a finished call, after keeping the entries the
@@ -186,7 +206,7 @@ impl CallContext {
     ) {
         // User entries first: none can have a reserved name, and the runtime's follow.
         self.metadata.write_into(metadata);
-        insert_ascii(metadata, &KEYS.request_id, &self.request_id);
+        self.insert_request_id(metadata);
         // With a credential the callee learns the caller from it; a claimed name would
         // only be the previous hop's caller when a module passes its context on.
         let presented = crate::identity::present(metadata, credential);
@@ -212,14 +232,26 @@ impl CallContext {
         let deadline = text(&KEYS.grpc_timeout)
             .and_then(parse_grpc_timeout)
             .and_then(|timeout| Instant::now().checked_add(timeout));
+        let received_id = text(&KEYS.request_id);
+        // The received value is echoed as it came (no new value), unless trimming changed
+        // it or it holds what is never sent (a tab).
+        let wire_request_id = received_id
+            .filter(|id| is_visible_ascii(id))
+            .and_then(|id| {
+                metadata
+                    .get(&KEYS.request_id)
+                    .filter(|value| value.as_encoded_bytes() == id.as_bytes())
+            })
+            .cloned()
+            .map_or_else(OnceLock::new, OnceLock::from);
         Self {
-            request_id: text(&KEYS.request_id)
-                .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned),
+            request_id: received_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned),
             deadline,
             caller: text(&KEYS.caller).map(str::to_owned),
             traceparent: text(&KEYS.traceparent).map(str::to_owned),
             metadata: CallMetadata::from_received(metadata),
             response: ResponseMetadata::default(),
+            wire_request_id,
         }
     }
 }
@@ -266,17 +298,27 @@ pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
 /// `MetadataValue` would take bytes >= 0x80 too, but the receiving side cannot read them
 /// back as text, so they are refused here.
 fn insert_ascii(metadata: &mut MetadataMap, key: &AsciiMetadataKey, value: &str) {
-    let visible = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
-    match MetadataValue::try_from(value) {
-        Ok(parsed) if visible => {
+    match visible_ascii(value) {
+        Some(parsed) => {
             metadata.insert(key, parsed);
         }
-        _ => tracing::warn!(
+        None => tracing::warn!(
             key = key.as_str(),
             value,
             "metadata value is not visible ASCII; not sent"
         ),
     }
+}
+
+/// `value` as a metadata value, if it is visible ASCII (see [`insert_ascii`]).
+fn visible_ascii(value: &str) -> Option<AsciiMetadataValue> {
+    MetadataValue::try_from(value)
+        .ok()
+        .filter(|_| is_visible_ascii(value))
+}
+
+fn is_visible_ascii(value: &str) -> bool {
+    value.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 #[cfg(test)]
@@ -301,5 +343,68 @@ mod tests {
         for bad in ["", "S", "10", "123456789S", "1.5S", "-1S", "10x", "１S"] {
             assert_eq!(parse_grpc_timeout(bad), None, "{bad:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::*;
+
+    fn sent_id(ctx: &CallContext) -> Option<String> {
+        let request = ctx.to_request(());
+        response_request_id(request.metadata()).map(str::to_owned)
+    }
+
+    #[test]
+    fn a_reused_context_sends_its_current_request_id() {
+        let mut ctx = CallContext::new().with_request_id("first");
+        assert_eq!(sent_id(&ctx).as_deref(), Some("first"));
+        assert_eq!(sent_id(&ctx).as_deref(), Some("first"));
+        ctx.request_id = "second".to_owned();
+        assert_eq!(sent_id(&ctx).as_deref(), Some("second"));
+        // A clone made after the first send sends its own changed id too.
+        let mut clone = ctx.clone();
+        clone.request_id = "third".to_owned();
+        assert_eq!(sent_id(&clone).as_deref(), Some("third"));
+        assert_eq!(sent_id(&ctx).as_deref(), Some("second"));
+    }
+
+    #[test]
+    fn a_request_id_that_is_not_visible_ascii_is_not_sent() {
+        let ctx = CallContext::new().with_request_id("grüezi");
+        assert_eq!(sent_id(&ctx), None);
+        let ctx = CallContext::new().with_request_id("a\tb");
+        assert_eq!(sent_id(&ctx), None);
+    }
+
+    fn echoed(received: &MetadataMap, change: impl FnOnce(&mut CallContext)) -> Option<String> {
+        let mut ctx = CallContext::from_metadata(received);
+        change(&mut ctx);
+        let response = ctx.to_response(());
+        response_request_id(response.metadata()).map(str::to_owned)
+    }
+
+    #[test]
+    fn the_server_echoes_the_received_id_or_the_one_the_implementation_set() {
+        let mut received = MetadataMap::new();
+        received.insert(REQUEST_ID_HEADER, "from-caller".parse().unwrap());
+        assert_eq!(echoed(&received, |_| {}).as_deref(), Some("from-caller"));
+        assert_eq!(
+            echoed(&received, |ctx| ctx.request_id = "renamed".to_owned()).as_deref(),
+            Some("renamed")
+        );
+        // Padding is trimmed off what is kept, and the echo is what was kept.
+        received.insert(REQUEST_ID_HEADER, " padded ".parse().unwrap());
+        assert_eq!(echoed(&received, |_| {}).as_deref(), Some("padded"));
+        // A tab reads as text but is never sent: no echo, as for any unsendable id.
+        received.insert(REQUEST_ID_HEADER, "a\tb".parse().unwrap());
+        assert_eq!(echoed(&received, |_| {}), None);
+        // No id received: the fresh one is echoed.
+        let fresh = CallContext::from_metadata(&MetadataMap::new());
+        let response = fresh.to_response(());
+        assert_eq!(
+            response_request_id(response.metadata()),
+            Some(fresh.request_id.as_str())
+        );
     }
 }

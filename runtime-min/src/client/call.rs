@@ -13,6 +13,7 @@ use tonic::{Code, Status};
 use super::ServiceChannels;
 use crate::context::{CallContext, GRPC_TIMEOUT_HEADER};
 use crate::errors;
+use crate::identity::CallerCredential;
 
 /// A unary call with the context's metadata, the sooner of the context deadline and
 /// `call_timeout`, and retry with backoff on `UNAVAILABLE`, each try on the next
@@ -98,7 +99,7 @@ where
         .await
         .map_err(classify)?;
     let remaining = time_left(deadline, service).map_err(Try::Final)?;
-    let request = build_request(ctx, message, remaining, channels);
+    let request = build_request(ctx, message, remaining, channels.caller_credential());
     // The response's headers and trailers reach the caller through the context.
     match ctx.accept_outcome(bounded(remaining, call(picked.channel, request), service).await) {
         Ok(message) => Ok(message),
@@ -162,10 +163,10 @@ fn build_request<Req>(
     ctx: &CallContext,
     message: Req,
     remaining: Option<Duration>,
-    channels: &ServiceChannels,
+    credential: Option<&CallerCredential>,
 ) -> tonic::Request<Req> {
     let mut request = tonic::Request::new(message);
-    ctx.inject_as(request.metadata_mut(), channels.caller_credential());
+    ctx.inject_as(request.metadata_mut(), credential);
     attach_deadline(&mut request, remaining);
     request
 }
