@@ -230,7 +230,12 @@ async fn call_unary_never_retries_past_the_deadline() {
         .await
         .unwrap_err();
 
-    assert_eq!(status.code(), Code::Unavailable);
+    // The last try's UNAVAILABLE, or DEADLINE_EXCEEDED when a loaded machine makes the
+    // deadline fall inside a try: either way the call ended at its deadline.
+    assert!(
+        matches!(status.code(), Code::Unavailable | Code::DeadlineExceeded),
+        "{status:?}"
+    );
     // Without the deadline the 50 attempts would take 5 s; the margin over 300 ms is for a
     // loaded machine, not a tolerance of the client.
     assert!(
