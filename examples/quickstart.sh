@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: build modgen, run the ModKit calculator example out of process
 # under the host (embedded directory + the module as its own process), call it through
-# the directory with `cargo modgen call`, then stop everything with SIGTERM.
+# the directory with `cargo modgen call`, call the tally (which calls the calculator
+# through its SDK), then stop everything with SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,8 @@ trap 'kill "$run_pid" 2>/dev/null || true; rm -f "$log"' EXIT
 
 echo "building and starting the calculator module (first time: a few minutes)..."
 for _ in $(seq 1 1200); do
-  grep -q '^\[calculator\] modgen: listening on ' "$log" && break
+  grep -q '^\[calculator\] modgen: listening on ' "$log" &&
+    grep -q '^\[tally\] modgen: listening on ' "$log" && break
   kill -0 "$run_pid" 2>/dev/null || { cat "$log"; exit 1; }
   sleep 0.5
 done
@@ -23,6 +25,9 @@ echo "directory: $directory"
 
 echo '$ cargo modgen call oop.calculator.v1.CalculatorService/Add '\''{"a": 40, "b": 2}'\'''
 "$modgen" modgen call --directory "$directory" oop.calculator.v1.CalculatorService/Add '{"a": 40, "b": 2}'
+
+echo '$ cargo modgen call oop.tally.v1.TallyService/Total '\''{"values": [1, 2, 3, 4]}'\'''
+"$modgen" modgen call --directory "$directory" oop.tally.v1.TallyService/Total '{"values": [1, 2, 3, 4]}'
 
 kill -TERM "$run_pid"
 wait "$run_pid"
