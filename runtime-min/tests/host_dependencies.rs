@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use host_support::{Host, PATIENCE, children_of, echo_module_binary, environ_of};
+use host_support::{Host, PATIENCE, children_of, echo_module_binary, environ_of, steady_calls};
 use modgen_runtime::client::{ClientOptions, RetryPolicy, ServiceChannels, call_unary};
 use modgen_runtime::context::CallContext;
 use modgen_runtime::directory::{DirectoryClient, Registration};
@@ -227,7 +227,12 @@ async fn calls_to_a_sigkilled_dependency_fail_at_most_for_its_restart_then_succe
     // stops after 20 successes that started after the kill.
     let killed_at = Instant::now() + Duration::from_millis(200);
     let callers: Vec<_> = (0..4)
-        .map(|caller| tokio::spawn(steady_calls(channels.clone(), caller, killed_at)))
+        .map(|caller| {
+            let channels = channels.clone();
+            tokio::spawn(steady_calls(20, killed_at, move |n| {
+                echo_call(channels.clone(), caller, n)
+            }))
+        })
         .collect();
     tokio::time::sleep_until(killed_at.into()).await;
     // SAFETY: kill(2) on the module process the host started.
@@ -276,33 +281,16 @@ async fn calls_to_a_sigkilled_dependency_fail_at_most_for_its_restart_then_succe
     }
 }
 
-type CallResult = (Instant, Duration, Result<(), Code>);
-
-/// Calls until 20 calls started after `killed_at` succeeded (or [`PATIENCE`] ran out).
-async fn steady_calls(
-    channels: ServiceChannels,
-    caller: usize,
-    killed_at: Instant,
-) -> Vec<CallResult> {
-    let mut results = Vec::new();
-    let mut successes_after = 0;
-    while successes_after < 20 && Instant::now() < killed_at + PATIENCE {
-        let request = echo::EchoRequest {
-            message: format!("caller {caller} call {}", results.len()),
-            ..Default::default()
-        };
-        let started = Instant::now();
-        let result = call_unary(&channels, &CallContext::new(), request, echo::echo).await;
-        if result.is_ok() && started > killed_at {
-            successes_after += 1;
-        }
-        results.push((
-            started,
-            started.elapsed(),
-            result.map(|_| ()).map_err(|s| s.code()),
-        ));
-    }
-    results
+/// One echo call as the test's `caller`-th stream, answered or not.
+async fn echo_call(channels: ServiceChannels, caller: usize, n: usize) -> Result<(), Code> {
+    let request = echo::EchoRequest {
+        message: format!("caller {caller} call {n}"),
+        ..Default::default()
+    };
+    call_unary(&channels, &CallContext::new(), request, echo::echo)
+        .await
+        .map(|_| ())
+        .map_err(|status| status.code())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,9 @@ mod echo;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use host_support::{PATIENCE, children_of, echo_module_binary, environ_of};
+use host_support::{
+    CallResult, PATIENCE, children_of, echo_module_binary, environ_of, steady_calls,
+};
 use modgen_runtime::client::generated::{self, Rpc};
 use modgen_runtime::client::{ClientOptions, RetryPolicy, ServiceChannels};
 use modgen_runtime::context::CallContext;
@@ -83,7 +85,12 @@ async fn crash_under_load(etcd: Option<&str>) {
 
     let killed_at = Instant::now() + Duration::from_millis(200);
     let callers: Vec<_> = (0..CALLERS)
-        .map(|caller| tokio::spawn(steady_calls(channels.clone(), caller, killed_at)))
+        .map(|caller| {
+            let channels = channels.clone();
+            tokio::spawn(steady_calls(SUCCESSES_AFTER_KILL, killed_at, move |n| {
+                echo_call(channels.clone(), caller, n)
+            }))
+        })
         .collect();
     tokio::time::sleep_until(killed_at.into()).await;
     // SAFETY: kill(2) on the module process this test's host started.
@@ -245,39 +252,21 @@ async fn never_resolves_after(
     }
 }
 
-type CallResult = (Instant, Duration, Result<(), Code>);
-
-/// Calls as `front` until [`SUCCESSES_AFTER_KILL`] calls started after `killed_at`
-/// succeeded (or [`PATIENCE`] ran out).
-async fn steady_calls(
-    channels: ServiceChannels,
-    caller: usize,
-    killed_at: Instant,
-) -> Vec<CallResult> {
-    let mut results = Vec::new();
-    let mut successes_after = 0;
-    while successes_after < SUCCESSES_AFTER_KILL && Instant::now() < killed_at + PATIENCE {
-        let request = echo::EchoRequest {
-            message: format!("caller {caller} call {}", results.len()),
-            ..Default::default()
-        };
-        let started = Instant::now();
-        let result: Result<echo::EchoReply, Status> =
-            generated::unary(&channels, &CallContext::new(), ECHO_RPC, request).await;
-        if let Ok(reply) = &result {
-            assert_eq!(
-                reply.caller, "front",
-                "the dependency verified the dependent"
-            );
-            successes_after += usize::from(started > killed_at);
-        }
-        results.push((
-            started,
-            started.elapsed(),
-            result.map(|_| ()).map_err(|status| status.code()),
-        ));
-    }
-    results
+/// One echo call as `front`, the test's `caller`-th stream: an answer must come from a
+/// dependency that verified the dependent.
+async fn echo_call(channels: ServiceChannels, caller: usize, n: usize) -> Result<(), Code> {
+    let request = echo::EchoRequest {
+        message: format!("caller {caller} call {n}"),
+        ..Default::default()
+    };
+    let result: Result<echo::EchoReply, Status> =
+        generated::unary(&channels, &CallContext::new(), ECHO_RPC, request).await;
+    let reply = result.map_err(|status| status.code())?;
+    assert_eq!(
+        reply.caller, "front",
+        "the dependency verified the dependent"
+    );
+    Ok(())
 }
 
 /// No call hung; calls recovered and, once one succeeded, all did. The end of the

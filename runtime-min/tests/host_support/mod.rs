@@ -301,3 +301,30 @@ pub fn assert_refused<T: std::fmt::Debug>(
         }
     }
 }
+
+/// When a call started, how long it took, and the code it failed with, if it did.
+pub type CallResult = (Instant, Duration, Result<(), tonic::Code>);
+
+/// Calls `call(n)` (the n-th call) one after another until `successes` calls started after
+/// `killed_at` succeeded, or [`PATIENCE`] after `killed_at` ran out.
+pub async fn steady_calls<F, Fut>(
+    successes: usize,
+    killed_at: Instant,
+    mut call: F,
+) -> Vec<CallResult>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), tonic::Code>>,
+{
+    let mut results = Vec::new();
+    let mut successes_after = 0;
+    while successes_after < successes && Instant::now() < killed_at + PATIENCE {
+        let started = Instant::now();
+        let result = call(results.len()).await;
+        if result.is_ok() && started > killed_at {
+            successes_after += 1;
+        }
+        results.push((started, started.elapsed(), result));
+    }
+    results
+}
