@@ -5,21 +5,25 @@
 //! tonic's `RouteGuide` server trait; both do the same work. Two clients: the generated
 //! `RouteGuideClient` (default options: call timeout, retry policy) and a hand-written
 //! client written the way tonic's generated clients work (`Grpc` + prost codec +
-//! `GrpcMethod`). Every client × server pair runs in every round: unary calls and bidi
-//! round trips interleaved call by call (the pair order rotating), streaming calls pair by
-//! pair in a rotating order, so that drift in machine load hits all four alike. Ratios are
-//! against hand-written × hand-written, over all rounds and over each half of the rounds
-//! (how far a rerun may move them).
+//! `GrpcMethod`). A fifth pair is hand-written on both sides but passes what the generated
+//! pair passes by default (`x-request-id` both ways, `grpc-timeout`), to tell the generated
+//! code's cost from the context's cost on the wire. Every pair runs in every round: unary
+//! calls, streaming calls and bidi round trips interleaved call by call (the pair order
+//! rotating), so that drift in machine load hits all pairs alike. Ratios are against
+//! hand-written × hand-written (and both generated against the hand-written pair passing
+//! the context), over all rounds and over each half of the rounds (how far a rerun may
+//! move them).
 //!
 //! `cargo run --release -p modgen-bench --bin generated_vs_tonic [-- --rounds N] [--no-call-timeout]`
 //!
 //! `--profile PAIR KIND [--calls N]` runs only one pair (0 hand × hand, 1 generated client
-//! × hand server, 2 hand client × generated server, 3 both generated) doing one kind of
-//! call (`unary`, `server-stream`, `client-stream`), N times (default 20,000 unary calls or
-//! 20 streaming calls) after a warm-up, and prints the time per call: the process to put
-//! under `perf record` / `perf stat` / `strace -c` so that one pair's profile is not mixed
-//! with the others'.
+//! × hand server, 2 hand client × generated server, 3 both generated, 4 hand × hand
+//! passing the context) doing one kind of call (`unary`, `server-stream`, `client-stream`),
+//! N times (default 20,000 unary calls or 40 streaming calls) after a warm-up, and prints
+//! the time per call: the process to put under `perf record` / `perf stat` / `strace -c`
+//! so that one pair's profile is not mixed with the others'.
 
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +38,7 @@ use routeguide_sdk::{ApiStream, CallContext, RouteGuideApi, RouteGuideClient, Ro
 use tokio::sync::mpsc;
 use tonic::client::Grpc;
 use tonic::codegen::http::uri::PathAndQuery;
+use tonic::metadata::AsciiMetadataValue;
 use tonic::service::Routes;
 use tonic::transport::Channel;
 use tonic::{GrpcMethod, Status};
@@ -41,8 +46,10 @@ use tonic_prost::ProstCodec;
 
 /// Unary calls per pair per round.
 const UNARY_CALLS: usize = 400;
+/// Streaming calls each way per pair per round, interleaved across the pairs.
+const STREAM_CALLS: usize = 4;
 /// Messages in one streaming call.
-const STREAM_MESSAGES: usize = 100_000;
+const STREAM_MESSAGES: usize = 50_000;
 /// Round trips in one ping-pong call.
 const PING_PONGS: usize = 300;
 
@@ -52,10 +59,17 @@ async fn main() {
     let generated_server = serve_loopback(routeguide_sdk::server::routes(Arc::new(Work)))
         .await
         .expect("serve the generated adapter");
-    let hand_server = serve_loopback(Routes::new(RouteGuideServer::new(Work)))
-        .await
-        .expect("serve the hand-written server");
-    let pairs = pairs(&hand_server, &generated_server).await;
+    let hand_server = serve_loopback(Routes::new(RouteGuideServer::new(HandWork {
+        echo_request_id: false,
+    })))
+    .await
+    .expect("serve the hand-written server");
+    let hand_context_server = serve_loopback(Routes::new(RouteGuideServer::new(HandWork {
+        echo_request_id: true,
+    })))
+    .await
+    .expect("serve the hand-written server that echoes the request id");
+    let pairs = pairs(&hand_server, &generated_server, &hand_context_server).await;
     let clients: Vec<&Client> = pairs.iter().map(|(_, client)| client).collect();
     if let Some((pair, kind, calls)) = profile_from_args() {
         profile(clients[pair], pairs[pair].0, kind, calls).await;
@@ -74,12 +88,20 @@ async fn main() {
 }
 
 /// Client × server, hand-written × hand-written first: the baseline of every ratio. Each
-/// pair has a connection of its own, so no pair warms another's.
-async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'static str, Client)> {
+/// pair has a connection of its own, so no pair warms another's. The last pair is
+/// hand-written on both sides too, but puts on the wire what a generated pair does with
+/// its default options: the client sends `x-request-id` and `grpc-timeout`, the server
+/// echoes `x-request-id`. Against it, a generated pair's ratio is the cost of the
+/// generated code alone; against the first pair, that plus the context's bytes on the wire.
+async fn pairs(
+    hand: &LoopbackServer,
+    generated: &LoopbackServer,
+    hand_context: &LoopbackServer,
+) -> Vec<(&'static str, Client)> {
     vec![
         (
             "hand client × hand server",
-            Client::Hand(HandClient::new(connect(hand).await)),
+            Client::Hand(HandClient::new(connect(hand).await, None)),
         ),
         (
             "generated client × hand server",
@@ -87,7 +109,7 @@ async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'stat
         ),
         (
             "hand client × generated server",
-            Client::Hand(HandClient::new(connect(generated).await)),
+            Client::Hand(HandClient::new(connect(generated).await, None)),
         ),
         (
             "generated client × generated server",
@@ -95,6 +117,13 @@ async fn pairs(hand: &LoopbackServer, generated: &LoopbackServer) -> Vec<(&'stat
                 generated_client(connect(generated).await),
                 CallContext::new(),
             ),
+        ),
+        (
+            "hand client × hand server, passing the context",
+            Client::Hand(HandClient::new(
+                connect(hand_context).await,
+                Some(HandContext::new()),
+            )),
         ),
     ]
 }
@@ -124,70 +153,97 @@ async fn connect(server: &LoopbackServer) -> Channel {
         .expect("connect over loopback")
 }
 
-const PAIRS: usize = 4;
+const PAIRS: usize = 5;
+/// The hand-written pair that passes the context (see [`pairs`]).
+const HAND_CONTEXT_PAIR: usize = 4;
 
 /// One pair's samples in one round. Besides wall-clock time, the process's CPU time
-/// (client and server together) per call and per streamed message: on a loaded machine
-/// wall-clock time is mostly the kernel's scheduling, CPU time is the code's own cost.
+/// (client and server together) per call and per streamed message:
+/// on a loaded machine wall-clock time is mostly the kernel's scheduling, CPU time is the
+/// code's own cost.
 #[derive(Default)]
 struct Round {
     unary: Vec<Duration>,
-    unary_cpu: Duration,
+    unary_cpu: Cpu,
     bidi: Vec<Duration>,
-    server_stream_msgs_per_s: f64,
-    client_stream_msgs_per_s: f64,
-    server_stream_cpu_per_msg: f64,
-    client_stream_cpu_per_msg: f64,
+    server_stream_rates: Vec<f64>,
+    client_stream_rates: Vec<f64>,
+    server_stream_cpu: Cpu,
+    client_stream_cpu: Cpu,
 }
 
-/// CPU time of this process so far (all threads).
-fn process_cpu_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant.
-    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
-    assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+/// CPU time of this process (all threads).
+#[derive(Clone, Copy, Default)]
+struct Cpu(Duration);
+
+impl Cpu {
+    fn now() -> Duration {
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `now` is a valid, writable timespec; the clock id is a constant.
+        let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+        assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+        Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+    }
+
+    /// The CPU time `work` takes, added to `self`.
+    async fn add<T>(&mut self, work: impl Future<Output = T>) -> T {
+        let before = Cpu::now();
+        let output = work.await;
+        self.0 += Cpu::now() - before;
+        output
+    }
 }
 
-/// Latencies are interleaved call by call (pair order rotating), so all four pairs see the
-/// same machine load; streaming calls, which are long, pair by pair in a rotating order.
+/// Latencies are interleaved call by call (pair order rotating), so all pairs see the
+/// same machine load; streaming calls too, several shorter calls per pair per round.
 async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
     let mut figures: [Round; PAIRS] = Default::default();
-    // Every one of the 24 orders of the four pairs in turn, so that no pair always
-    // follows the same other pair.
-    let order = |step: usize| order_of(round * 5 + step);
+    // Every order of the pairs in turn, so that no pair always follows the same other.
+    let order = |step: usize| order_of(round * 7 + step);
     for call in 0..UNARY_CALLS {
         for pair in order(call) {
             let point = Point {
                 latitude: call as i32,
                 longitude: 7,
             };
-            let cpu = process_cpu_time();
+            let figures = &mut figures[pair];
             let started = Instant::now();
-            let feature = clients[pair].get_feature(point).await;
-            figures[pair].unary.push(started.elapsed());
-            figures[pair].unary_cpu += process_cpu_time() - cpu;
+            let feature = figures
+                .unary_cpu
+                .add(clients[pair].get_feature(point))
+                .await;
+            figures.unary.push(started.elapsed());
             assert_eq!(feature.location, Some(point), "the server echoes the point");
         }
     }
-    for pair in order(0) {
-        let cpu = process_cpu_time();
-        let started = Instant::now();
-        let received = clients[pair].list_features(STREAM_MESSAGES).await;
-        figures[pair].server_stream_msgs_per_s = per_second(received, started.elapsed());
-        figures[pair].server_stream_cpu_per_msg = per_message(process_cpu_time() - cpu);
-        assert_eq!(received, STREAM_MESSAGES);
-    }
-    for pair in order(1) {
-        let cpu = process_cpu_time();
-        let started = Instant::now();
-        let counted = clients[pair].record_route(STREAM_MESSAGES).await;
-        figures[pair].client_stream_msgs_per_s = per_second(counted, started.elapsed());
-        figures[pair].client_stream_cpu_per_msg = per_message(process_cpu_time() - cpu);
-        assert_eq!(counted, STREAM_MESSAGES);
+    for call in 0..STREAM_CALLS {
+        for pair in order(call) {
+            let figures = &mut figures[pair];
+            let started = Instant::now();
+            let received = figures
+                .server_stream_cpu
+                .add(clients[pair].list_features(STREAM_MESSAGES))
+                .await;
+            figures
+                .server_stream_rates
+                .push(per_second(received, started.elapsed()));
+            assert_eq!(received, STREAM_MESSAGES);
+        }
+        for pair in order(call + 1) {
+            let figures = &mut figures[pair];
+            let started = Instant::now();
+            let counted = figures
+                .client_stream_cpu
+                .add(clients[pair].record_route(STREAM_MESSAGES))
+                .await;
+            figures
+                .client_stream_rates
+                .push(per_second(counted, started.elapsed()));
+            assert_eq!(counted, STREAM_MESSAGES);
+        }
     }
     let mut chats = Vec::with_capacity(PAIRS);
     for client in clients {
@@ -205,10 +261,10 @@ async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
     figures
 }
 
-/// Permutation number `index` (mod 24) of the pairs, by the factorial number system.
+/// Permutation number `index` (mod PAIRS!) of the pairs, by the factorial number system.
 fn order_of(index: usize) -> Vec<usize> {
     let mut left: Vec<usize> = (0..PAIRS).collect();
-    let mut code = index % 24;
+    let mut code = index % (1..=PAIRS).product::<usize>();
     let mut order = Vec::with_capacity(PAIRS);
     for radix in (1..=PAIRS).rev() {
         let factorial: usize = (1..radix).product();
@@ -216,10 +272,6 @@ fn order_of(index: usize) -> Vec<usize> {
         code %= factorial;
     }
     order
-}
-
-fn per_message(cpu: Duration) -> f64 {
-    cpu.as_secs_f64() / STREAM_MESSAGES as f64
 }
 
 fn per_second(count: usize, elapsed: Duration) -> f64 {
@@ -297,13 +349,33 @@ impl RouteGuideApi for Work {
 
 type StatusStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
+/// The hand-written server: the same work as [`Work`], on tonic's own server trait.
+#[derive(Clone, Copy)]
+struct HandWork {
+    /// Echo the caller's `x-request-id` on every response, as a generated server does.
+    echo_request_id: bool,
+}
+
+impl HandWork {
+    fn respond<T, U>(&self, request: &tonic::Request<T>, message: U) -> tonic::Response<U> {
+        let mut response = tonic::Response::new(message);
+        if self.echo_request_id
+            && let Some(id) = request.metadata().get(REQUEST_ID)
+        {
+            response.metadata_mut().insert(REQUEST_ID, id.clone());
+        }
+        response
+    }
+}
+
 #[tonic::async_trait]
-impl RouteGuide for Work {
+impl RouteGuide for HandWork {
     async fn get_feature(
         &self,
         request: tonic::Request<Point>,
     ) -> Result<tonic::Response<Feature>, Status> {
-        Ok(tonic::Response::new(feature(request.into_inner())))
+        let feature = feature(*request.get_ref());
+        Ok(self.respond(&request, feature))
     }
 
     type ListFeaturesStream = StatusStream<Feature>;
@@ -313,25 +385,31 @@ impl RouteGuide for Work {
         request: tonic::Request<Rectangle>,
     ) -> Result<tonic::Response<Self::ListFeaturesStream>, Status> {
         let features = features(request.get_ref()).map(Ok);
-        Ok(tonic::Response::new(Box::pin(futures_util::stream::iter(
-            features,
-        ))))
+        let stream: Self::ListFeaturesStream = Box::pin(futures_util::stream::iter(features));
+        Ok(self.respond(&request, stream))
     }
 
     async fn record_route(
         &self,
         request: tonic::Request<tonic::Streaming<Point>>,
     ) -> Result<tonic::Response<RouteSummary>, Status> {
+        let id = request.metadata().get(REQUEST_ID).cloned();
         let mut points = request.into_inner();
         let mut point_count = 0;
         while let Some(point) = points.next().await {
             point?;
             point_count += 1;
         }
-        Ok(tonic::Response::new(RouteSummary {
+        let mut response = tonic::Response::new(RouteSummary {
             point_count,
             ..RouteSummary::default()
-        }))
+        });
+        if self.echo_request_id
+            && let Some(id) = id
+        {
+            response.metadata_mut().insert(REQUEST_ID, id);
+        }
+        Ok(response)
     }
 
     type RouteChatStream = StatusStream<RouteNote>;
@@ -340,7 +418,10 @@ impl RouteGuide for Work {
         &self,
         request: tonic::Request<tonic::Streaming<RouteNote>>,
     ) -> Result<tonic::Response<Self::RouteChatStream>, Status> {
-        Ok(tonic::Response::new(Box::pin(request.into_inner())))
+        let echo = self.respond(&request, ());
+        let notes: Self::RouteChatStream = Box::pin(request.into_inner());
+        let (metadata, (), extensions) = echo.into_parts();
+        Ok(tonic::Response::from_parts(metadata, notes, extensions))
     }
 }
 
@@ -481,14 +562,36 @@ async fn count_ok<E: std::fmt::Debug>(stream: impl Stream<Item = Result<Feature,
 /// A client written the way tonic's generated clients work, without modgen.
 struct HandClient {
     grpc: Grpc<Channel>,
+    context: Option<HandContext>,
 }
+
+/// What a hand-written client passing the context sends with every call: a request id
+/// (one per context, as a handler passes its own on) and the deadline, as `grpc-timeout`.
+struct HandContext {
+    request_id: AsciiMetadataValue,
+    timeout: Duration,
+}
+
+impl HandContext {
+    fn new() -> Self {
+        let id = uuid::Uuid::new_v4().to_string();
+        Self {
+            request_id: AsciiMetadataValue::try_from(id).expect("a uuid is ASCII"),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The request id's metadata key, as modgen's context sends it.
+const REQUEST_ID: &str = "x-request-id";
 
 const SERVICE: &str = "routeguide.RouteGuide";
 
 impl HandClient {
-    fn new(channel: Channel) -> Self {
+    fn new(channel: Channel, context: Option<HandContext>) -> Self {
         Self {
             grpc: Grpc::new(channel),
+            context,
         }
     }
 
@@ -504,6 +607,12 @@ impl HandClient {
         request
             .extensions_mut()
             .insert(GrpcMethod::new(SERVICE, method));
+        if let Some(context) = &self.context {
+            request
+                .metadata_mut()
+                .insert(REQUEST_ID, context.request_id.clone());
+            request.set_timeout(context.timeout);
+        }
         (grpc, request)
     }
 
@@ -557,60 +666,78 @@ fn report(rounds: usize, pairs: &[(&'static str, Client)], kept: &[[Round; PAIRS
     println!(
         "RouteGuide over loopback, release; {rounds} rounds, each pair per round: \
          {UNARY_CALLS} unary calls and {PING_PONGS} bidi round trips (interleaved call by call), \
-         one {STREAM_MESSAGES}-message call each way"
+         {STREAM_CALLS} {STREAM_MESSAGES}-message calls each way (interleaved call by call)"
     );
     let (first, second) = kept.split_at(kept.len() / 2);
     let all = Summary::of(kept);
     let halves = [Summary::of(first), Summary::of(second)];
-    let base = &all[0];
+    for (index, (name, _)) in pairs.iter().enumerate() {
+        let pair = &all[index];
+        println!();
+        println!(
+            "{name}: unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; \
+             server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs; \
+             CPU (client + server): {:.1} µs per unary call, \
+             {:.0} ns per server-streamed and {:.0} ns per client-streamed message",
+            pair.unary_p50 * 1e6,
+            pair.unary_p99 * 1e6,
+            pair.unary_calls_per_s,
+            pair.server_stream,
+            pair.client_stream,
+            pair.bidi_p50 * 1e6,
+            pair.unary_cpu * 1e6,
+            pair.server_stream_cpu * 1e9,
+            pair.client_stream_cpu * 1e9,
+        );
+    }
     println!();
     println!(
-        "hand client × hand server: unary p50 {:.1} µs, p99 {:.1} µs, {:.0} calls/s; \
-         server streaming {:.0} msg/s; client streaming {:.0} msg/s; bidi ping-pong p50 {:.1} µs; \
-         CPU (client + server): {:.1} µs per unary call, {:.0} ns per server-streamed and {:.0} ns \
-         per client-streamed message",
-        base.unary_p50 * 1e6,
-        base.unary_p99 * 1e6,
-        base.unary_calls_per_s,
-        base.server_stream,
-        base.client_stream,
-        base.bidi_p50 * 1e6,
-        base.unary_cpu * 1e6,
-        base.server_stream_cpu * 1e9,
-        base.client_stream_cpu * 1e9,
-    );
-    println!();
-    println!(
-        "Ratios against hand × hand over all rounds (first half / second half of the rounds). \
+        "Ratios over all rounds (first half / second half of the rounds). \
          Latency and CPU time: > 1 is slower. Throughput: < 1 is slower."
     );
+    println!();
+    println!("Against hand client × hand server:");
+    ratio_table(pairs, &all, &halves, 0, &[1, 2, 3, HAND_CONTEXT_PAIR]);
+    println!();
+    println!("Against the hand-written pair passing the same context:");
+    ratio_table(pairs, &all, &halves, HAND_CONTEXT_PAIR, &[3]);
+}
+
+/// One row per pair in `rows`: each metric's ratio to pair `base`'s.
+fn ratio_table(
+    pairs: &[(&'static str, Client)],
+    all: &[Summary; PAIRS],
+    halves: &[[Summary; PAIRS]; 2],
+    base: usize,
+    rows: &[usize],
+) {
     println!(
         "| pair | unary p50 | unary p99 | unary calls/s | server stream msg/s | client stream msg/s | bidi p50 \
          | unary CPU/call | server stream CPU/msg | client stream CPU/msg |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    for (index, (name, _)) in pairs.iter().enumerate().skip(1) {
+    for &index in rows {
         let cells: Vec<String> = (0..METRICS)
             .map(|metric| {
                 let ratio = |summary: &[Summary; PAIRS]| {
-                    summary[index].metric(metric) / summary[0].metric(metric)
+                    summary[index].metric(metric) / summary[base].metric(metric)
                 };
                 format!(
                     "{:.3} ({:.3} / {:.3})",
-                    ratio(&all),
+                    ratio(all),
                     ratio(&halves[0]),
                     ratio(&halves[1])
                 )
             })
             .collect();
-        println!("| {name} | {} |", cells.join(" | "));
+        println!("| {} | {} |", pairs[index].0, cells.join(" | "));
     }
 }
 
 const METRICS: usize = 9;
 
-/// One pair's figures over some rounds: latencies pooled, throughputs as the median round,
-/// unary CPU time as the mean over all calls, streaming CPU time as the median round.
+/// One pair's figures over some rounds: latencies pooled, streaming throughput as the
+/// median call, CPU time as the mean over all calls (or messages).
 struct Summary {
     unary_p50: f64,
     unary_p99: f64,
@@ -634,22 +761,32 @@ impl Summary {
                 all.sort_unstable();
                 all
             };
+            let median_rate = |pick: fn(&Round) -> &Vec<f64>| {
+                median(
+                    rounds
+                        .iter()
+                        .flat_map(|r| pick(&r[pair]).iter().copied())
+                        .collect(),
+                )
+            };
+            let cpu = |pick: fn(&Round) -> Cpu| -> Duration {
+                rounds.iter().map(|r| pick(&r[pair]).0).sum()
+            };
             let unary = pooled(|r| &r.unary);
             let bidi = pooled(|r| &r.bidi);
             let total: Duration = unary.iter().sum();
-            let unary_cpu: Duration = rounds.iter().map(|r| r[pair].unary_cpu).sum();
-            let median_of =
-                |pick: fn(&Round) -> f64| median(rounds.iter().map(|r| pick(&r[pair])).collect());
+            let calls = unary.len() as f64;
+            let messages = (rounds.len() * STREAM_CALLS * STREAM_MESSAGES) as f64;
             Summary {
                 unary_p50: percentile(&unary, 0.50).as_secs_f64(),
                 unary_p99: percentile(&unary, 0.99).as_secs_f64(),
                 unary_calls_per_s: per_second(unary.len(), total),
-                server_stream: median_of(|r| r.server_stream_msgs_per_s),
-                client_stream: median_of(|r| r.client_stream_msgs_per_s),
+                server_stream: median_rate(|r| &r.server_stream_rates),
+                client_stream: median_rate(|r| &r.client_stream_rates),
                 bidi_p50: percentile(&bidi, 0.50).as_secs_f64(),
-                unary_cpu: unary_cpu.as_secs_f64() / unary.len() as f64,
-                server_stream_cpu: median_of(|r| r.server_stream_cpu_per_msg),
-                client_stream_cpu: median_of(|r| r.client_stream_cpu_per_msg),
+                unary_cpu: cpu(|r| r.unary_cpu).as_secs_f64() / calls,
+                server_stream_cpu: cpu(|r| r.server_stream_cpu).as_secs_f64() / messages,
+                client_stream_cpu: cpu(|r| r.client_stream_cpu).as_secs_f64() / messages,
             }
         })
     }
@@ -684,7 +821,7 @@ fn profile_from_args() -> Option<(usize, ProfileKind, usize)> {
         .get(at + 1)
         .and_then(|pair| pair.parse().ok())
         .filter(|pair| *pair < PAIRS)
-        .expect("--profile takes a pair number 0..=3");
+        .expect("--profile takes a pair number 0..=4");
     let kind = match args.get(at + 2).map(String::as_str) {
         Some("unary") => ProfileKind::Unary,
         Some("server-stream") => ProfileKind::ServerStream,
@@ -700,7 +837,7 @@ fn profile_from_args() -> Option<(usize, ProfileKind, usize)> {
         .map(|n| n.parse().expect("--calls takes a number"))
         .unwrap_or(match kind {
             ProfileKind::Unary => 20_000,
-            _ => 20,
+            _ => 40,
         });
     Some((pair, kind, calls))
 }

@@ -38,29 +38,38 @@ where
     let deadline = effective_deadline(ctx, channels.options().call_timeout);
     let retry = &channels.options().retry;
     let attempts = retry.attempts();
-    for attempt in 1..attempts {
+    let mut request = Some(request);
+    let mut attempt = 1;
+    // One await of `try_unary` for every try, so the call's future holds one try's state,
+    // not one per place a try is made.
+    loop {
+        let message = if attempt < attempts {
+            request.clone()
+        } else {
+            request.take()
+        };
+        let message = message.expect("the request is kept until the last try");
         let (status, asked_delay) =
-            match try_unary(channels, ctx, deadline, request.clone(), &mut call).await {
+            match try_unary(channels, ctx, deadline, message, &mut call).await {
                 Ok(response) => return Ok(response),
                 Err(Try::Final(status)) => return Err(status),
                 Err(Try::Unavailable(status)) => (status, None),
                 Err(Try::RetryAfter(status, delay)) => (status, Some(delay)),
             };
-        let wait = asked_delay.unwrap_or_else(|| retry.backoff(attempt));
-        if deadline.is_some_and(|deadline| Instant::now() + wait >= deadline) {
-            return Err(match asked_delay {
-                // The server's own error, as it sent it: the caller decodes its variant.
-                Some(_) => status,
-                None => gave_up(service, attempt, &status),
-            });
+        if attempt < attempts {
+            let wait = asked_delay.unwrap_or_else(|| retry.backoff(attempt));
+            if deadline.is_none_or(|deadline| Instant::now() + wait < deadline) {
+                tracing::debug!(service, attempt, ?wait, status = %status.message(), "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
         }
-        tracing::debug!(service, attempt, ?wait, status = %status.message(), "retrying");
-        tokio::time::sleep(wait).await;
-    }
-    match try_unary(channels, ctx, deadline, request, &mut call).await {
-        Ok(response) => Ok(response),
-        Err(Try::Final(status) | Try::RetryAfter(status, _)) => Err(status),
-        Err(Try::Unavailable(status)) => Err(gave_up(service, attempts, &status)),
+        return Err(match asked_delay {
+            // The server's own error, as it sent it: the caller decodes its variant.
+            Some(_) => status,
+            None => gave_up(service, attempt, &status),
+        });
     }
 }
 
@@ -95,17 +104,19 @@ where
     };
     let remaining = time_left(deadline, service).map_err(Try::Final)?;
     // Resolving is a network call too, so the deadline bounds it as well.
-    let picked = bounded(remaining, channels.pick(), service)
+    let picked = bounded(remaining, || channels.pick(), service)
         .await
         .map_err(classify)?;
     let remaining = time_left(deadline, service).map_err(Try::Final)?;
     let request = build_request(ctx, message, remaining, channels.caller_credential());
+    let endpoint = picked.endpoint;
+    let outcome = bounded(remaining, || call(picked.channel, request), service).await;
     // The response's headers and trailers reach the caller through the context.
-    match ctx.accept_outcome(bounded(remaining, call(picked.channel, request), service).await) {
+    match ctx.accept_outcome(outcome) {
         Ok(message) => Ok(message),
         Err(status) => {
             if status.code() == Code::Unavailable {
-                channels.report_unavailable(&picked.endpoint);
+                channels.report_unavailable(&endpoint);
             }
             Err(classify(status))
         }
@@ -128,15 +139,16 @@ where
     let service = channels.service_name();
     let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
     let remaining = time_left(response_deadline, service)?;
-    let picked = bounded(remaining, channels.pick(), service).await?;
+    let picked = bounded(remaining, || channels.pick(), service).await?;
     let remaining = time_left(response_deadline, service)?;
     let request = ctx.to_request_as(request, channels.caller_credential());
-    let outcome = bounded(remaining, call(picked.channel, request), service).await;
+    let endpoint = picked.endpoint;
+    let outcome = bounded(remaining, || call(picked.channel, request), service).await;
     match ctx.accept_outcome(outcome) {
         Ok(message) => Ok(message),
         Err(status) => {
             if status.code() == Code::Unavailable {
-                channels.report_unavailable(&picked.endpoint);
+                channels.report_unavailable(&endpoint);
             }
             Err(status)
         }
@@ -213,19 +225,34 @@ fn far_grpc_timeout(remaining: Duration) -> AsciiMetadataValue {
 /// at least [`shared_timer::SHARED_FROM`] away (the default 30 s call timeout) shares a
 /// timer with the other calls of its 100 ms slot and may end the call up to that much
 /// late; a nearer one gets a timer of its own.
-async fn bounded<T>(
+///
+/// The call's future is made here, by `start`, rather than passed in: a future passed to
+/// an async fn is kept twice in its state (the argument and the value awaited), and the
+/// call's future is the largest part of a unary call's state.
+async fn bounded<T, Fut>(
     remaining: Option<Duration>,
-    call: impl Future<Output = Result<T, Status>>,
+    start: impl FnOnce() -> Fut,
     service: &str,
-) -> Result<T, Status> {
+) -> Result<T, Status>
+where
+    Fut: Future<Output = Result<T, Status>>,
+{
     let Some(remaining) = remaining else {
-        return call.await;
+        return start().await;
     };
     let deadline = Instant::now() + remaining;
     let outcome = if remaining >= shared_timer::SHARED_FROM {
-        before(call, shared_timer::expired(deadline)).await
+        let mut call = pin!(start());
+        let mut expiry = pin!(shared_timer::expired(deadline));
+        // `call` is polled first, so a call that is done when the deadline passes still
+        // counts.
+        poll_fn(|cx| match call.as_mut().poll(cx) {
+            Poll::Ready(output) => Poll::Ready(Some(output)),
+            Poll::Pending => expiry.as_mut().poll(cx).map(|()| None),
+        })
+        .await
     } else {
-        tokio::time::timeout(remaining, call).await.ok()
+        tokio::time::timeout(remaining, start()).await.ok()
     };
     match outcome {
         None => Err(deadline_exceeded(service)),
@@ -240,18 +267,6 @@ async fn bounded<T>(
         }
         Some(result) => result,
     }
-}
-
-/// `call`'s output, or `None` if `expiry` resolves first. `call` is polled first, so a
-/// call that is done when the deadline passes still counts.
-async fn before<T>(call: impl Future<Output = T>, expiry: impl Future<Output = ()>) -> Option<T> {
-    let mut call = pin!(call);
-    let mut expiry = pin!(expiry);
-    poll_fn(|cx| match call.as_mut().poll(cx) {
-        Poll::Ready(output) => Poll::Ready(Some(output)),
-        Poll::Pending => expiry.as_mut().poll(cx).map(|()| None),
-    })
-    .await
 }
 
 /// How early the server's deadline timer may fire compared with ours: it rounds
