@@ -102,15 +102,21 @@ where
         (_, Some(delay)) => Try::RetryAfter(status, delay),
         (_, None) => Try::Final(status),
     };
-    let remaining = time_left(deadline, service).map_err(Try::Final)?;
-    // Resolving is a network call too, so the deadline bounds it as well.
-    let picked = bounded(remaining, || channels.pick(), service)
-        .await
-        .map_err(classify)?;
-    let remaining = time_left(deadline, service).map_err(Try::Final)?;
+    let bound = time_left(deadline, service).map_err(Try::Final)?;
+    let (picked, bound) = match channels.pick_known() {
+        Some(picked) => (picked, bound),
+        None => {
+            // Resolving is a network call too, so the deadline bounds it as well.
+            let picked = bounded(bound, || channels.pick(), service)
+                .await
+                .map_err(classify)?;
+            (picked, time_left(deadline, service).map_err(Try::Final)?)
+        }
+    };
+    let remaining = bound.map(|bound| bound.remaining);
     let request = build_request(ctx, message, remaining, channels.caller_credential());
     let endpoint = picked.endpoint;
-    let outcome = bounded(remaining, || call(picked.channel, request), service).await;
+    let outcome = bounded(bound, || call(picked.channel, request), service).await;
     // The response's headers and trailers reach the caller through the context.
     match ctx.accept_outcome(outcome) {
         Ok(message) => Ok(message),
@@ -138,12 +144,17 @@ where
 {
     let service = channels.service_name();
     let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
-    let remaining = time_left(response_deadline, service)?;
-    let picked = bounded(remaining, || channels.pick(), service).await?;
-    let remaining = time_left(response_deadline, service)?;
+    let bound = time_left(response_deadline, service)?;
+    let (picked, bound) = match channels.pick_known() {
+        Some(picked) => (picked, bound),
+        None => {
+            let picked = bounded(bound, || channels.pick(), service).await?;
+            (picked, time_left(response_deadline, service)?)
+        }
+    };
     let request = ctx.to_request_as(request, channels.caller_credential());
     let endpoint = picked.endpoint;
-    let outcome = bounded(remaining, || call(picked.channel, request), service).await;
+    let outcome = bounded(bound, || call(picked.channel, request), service).await;
     match ctx.accept_outcome(outcome) {
         Ok(message) => Ok(message),
         Err(status) => {
@@ -163,11 +174,25 @@ fn effective_deadline(ctx: &CallContext, call_timeout: Option<Duration>) -> Opti
     }
 }
 
+/// A deadline and the time left before it, read once per step of a call: the same
+/// reading bounds the step and goes out as its `grpc-timeout`.
+#[derive(Clone, Copy)]
+struct Bound {
+    deadline: Instant,
+    remaining: Duration,
+}
+
 /// `None` means no deadline; an expired deadline is `DEADLINE_EXCEEDED` before any I/O.
-fn time_left(deadline: Option<Instant>, service: &str) -> Result<Option<Duration>, Status> {
-    match deadline.map(|deadline| deadline.saturating_duration_since(Instant::now())) {
-        Some(Duration::ZERO) => Err(deadline_exceeded(service)),
-        left => Ok(left),
+fn time_left(deadline: Option<Instant>, service: &str) -> Result<Option<Bound>, Status> {
+    let Some(deadline) = deadline else {
+        return Ok(None);
+    };
+    match deadline.saturating_duration_since(Instant::now()) {
+        Duration::ZERO => Err(deadline_exceeded(service)),
+        remaining => Ok(Some(Bound {
+            deadline,
+            remaining,
+        })),
     }
 }
 
@@ -230,17 +255,20 @@ fn far_grpc_timeout(remaining: Duration) -> AsciiMetadataValue {
 /// an async fn is kept twice in its state (the argument and the value awaited), and the
 /// call's future is the largest part of a unary call's state.
 async fn bounded<T, Fut>(
-    remaining: Option<Duration>,
+    bound: Option<Bound>,
     start: impl FnOnce() -> Fut,
     service: &str,
 ) -> Result<T, Status>
 where
     Fut: Future<Output = Result<T, Status>>,
 {
-    let Some(remaining) = remaining else {
+    let Some(Bound {
+        deadline,
+        remaining,
+    }) = bound
+    else {
         return start().await;
     };
-    let deadline = Instant::now() + remaining;
     let outcome = if remaining >= shared_timer::SHARED_FROM {
         let mut call = pin!(start());
         let mut expiry = pin!(shared_timer::expired(deadline));

@@ -131,18 +131,38 @@ impl ServiceChannels {
 
     /// The next instance, round-robin. `UNAVAILABLE` when the directory knows none.
     pub async fn pick(&self) -> Result<Picked, tonic::Status> {
-        let resolver = match &self.inner.source {
-            Source::Fixed(picked) => return Ok(picked.clone()),
-            Source::Resolver(resolver) => resolver,
-        };
-        if !self.lock().is_fresh() {
+        if let Some(picked) = self.pick_known() {
+            return Ok(picked);
+        }
+        if let Source::Resolver(resolver) = &self.inner.source {
             // Resolved without the lock held: the resolver is a network call.
             match resolver.resolve_all(&self.inner.service_name).await {
                 Ok(endpoints) => self.replace_endpoints(endpoints),
                 Err(status) => self.keep_stale_endpoints(status)?,
             }
         }
-        let mut state = self.lock();
+        self.next_listed(&mut self.lock())
+    }
+
+    /// The next instance without asking the directory: the fixed channel, or the next of
+    /// the endpoints resolved before while they are fresh. `None` when [`Self::pick`] has
+    /// to resolve.
+    pub fn pick_known(&self) -> Option<Picked> {
+        match &self.inner.source {
+            Source::Fixed(picked) => Some(picked.clone()),
+            Source::Resolver(_) => {
+                let mut state = self.lock();
+                if state.is_fresh() {
+                    self.next_listed(&mut state).ok()
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The next of the listed endpoints, connecting lazily to one not used before.
+    fn next_listed(&self, state: &mut State) -> Result<Picked, tonic::Status> {
         while !state.endpoints.is_empty() {
             let index = state.next % state.endpoints.len();
             state.next = state.next.wrapping_add(1);
