@@ -221,28 +221,22 @@ async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
     }
     for call in 0..STREAM_CALLS {
         for pair in order(call) {
-            let figures = &mut figures[pair];
-            let started = Instant::now();
-            let received = figures
-                .server_stream_cpu
-                .add(clients[pair].list_features(STREAM_MESSAGES))
-                .await;
-            figures
-                .server_stream_rates
-                .push(per_second(received, started.elapsed()));
-            assert_eq!(received, STREAM_MESSAGES);
+            let Round {
+                server_stream_cpu,
+                server_stream_rates,
+                ..
+            } = &mut figures[pair];
+            let received = clients[pair].list_features(STREAM_MESSAGES);
+            time_stream(server_stream_cpu, server_stream_rates, received).await;
         }
         for pair in order(call + 1) {
-            let figures = &mut figures[pair];
-            let started = Instant::now();
-            let counted = figures
-                .client_stream_cpu
-                .add(clients[pair].record_route(STREAM_MESSAGES))
-                .await;
-            figures
-                .client_stream_rates
-                .push(per_second(counted, started.elapsed()));
-            assert_eq!(counted, STREAM_MESSAGES);
+            let Round {
+                client_stream_cpu,
+                client_stream_rates,
+                ..
+            } = &mut figures[pair];
+            let counted = clients[pair].record_route(STREAM_MESSAGES);
+            time_stream(client_stream_cpu, client_stream_rates, counted).await;
         }
     }
     let mut chats = Vec::with_capacity(PAIRS);
@@ -259,6 +253,15 @@ async fn measure_round(clients: &[&Client], round: usize) -> [Round; PAIRS] {
         chat.close().await;
     }
     figures
+}
+
+/// Times one streaming call, which answers how many messages it moved: its rate goes to
+/// `rates`, its CPU time to `cpu`.
+async fn time_stream(cpu: &mut Cpu, rates: &mut Vec<f64>, call: impl Future<Output = usize>) {
+    let started = Instant::now();
+    let moved = cpu.add(call).await;
+    rates.push(per_second(moved, started.elapsed()));
+    assert_eq!(moved, STREAM_MESSAGES);
 }
 
 /// Permutation number `index` (mod PAIRS!) of the pairs, by the factorial number system.
