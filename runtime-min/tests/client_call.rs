@@ -379,6 +379,28 @@ async fn channels_resolve_again_once_every_instance_was_reported_unavailable() {
 }
 
 #[tokio::test]
+async fn an_instance_is_known_without_resolving_only_while_the_list_is_fresh() {
+    let resolver = ScriptedResolver::new(&["http://127.0.0.1:1001", "http://127.0.0.1:1002"]);
+    let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1))
+        .with_refresh_interval(Duration::from_millis(50));
+    assert!(channels.pick_known().is_none(), "nothing resolved yet");
+    assert_eq!(resolver.calls(), 0, "pick_known never resolves");
+
+    let first = channels.pick().await.unwrap();
+    let second = channels.pick_known().expect("the list is fresh");
+    assert_ne!(first.endpoint, second.endpoint, "round-robin goes on");
+    assert_eq!(resolver.calls(), 1);
+
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert!(
+        channels.pick_known().is_none(),
+        "a stale list is resolved again"
+    );
+    channels.pick().await.unwrap();
+    assert_eq!(resolver.calls(), 2);
+}
+
+#[tokio::test]
 async fn channels_pick_up_a_new_instance_after_the_refresh_interval() {
     let resolver = ScriptedResolver::new(&["http://127.0.0.1:1001"]);
     let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver.clone(), options(1))

@@ -10,7 +10,7 @@ use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 
-use super::ServiceChannels;
+use super::{Picked, ServiceChannels};
 use crate::context::{CallContext, GRPC_TIMEOUT_HEADER};
 use crate::errors;
 use crate::identity::CallerCredential;
@@ -102,17 +102,7 @@ where
         (_, Some(delay)) => Try::RetryAfter(status, delay),
         (_, None) => Try::Final(status),
     };
-    let bound = time_left(deadline, service).map_err(Try::Final)?;
-    let (picked, bound) = match channels.pick_known() {
-        Some(picked) => (picked, bound),
-        None => {
-            // Resolving is a network call too, so the deadline bounds it as well.
-            let picked = bounded(bound, || channels.pick(), service)
-                .await
-                .map_err(classify)?;
-            (picked, time_left(deadline, service).map_err(Try::Final)?)
-        }
-    };
+    let (picked, bound) = pick_within(channels, deadline).await.map_err(classify)?;
     let remaining = bound.map(|bound| bound.remaining);
     let request = build_request(ctx, message, remaining, channels.caller_credential());
     let endpoint = picked.endpoint;
@@ -144,14 +134,7 @@ where
 {
     let service = channels.service_name();
     let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
-    let bound = time_left(response_deadline, service)?;
-    let (picked, bound) = match channels.pick_known() {
-        Some(picked) => (picked, bound),
-        None => {
-            let picked = bounded(bound, || channels.pick(), service).await?;
-            (picked, time_left(response_deadline, service)?)
-        }
-    };
+    let (picked, bound) = pick_within(channels, response_deadline).await?;
     let request = ctx.to_request_as(request, channels.caller_credential());
     let endpoint = picked.endpoint;
     let outcome = bounded(bound, || call(picked.channel, request), service).await;
@@ -164,6 +147,22 @@ where
             Err(status)
         }
     }
+}
+
+/// The instance for one try, and what is left of the deadline for the call itself. An
+/// instance known without resolving is taken at once; resolving is a network call too,
+/// so the deadline bounds it as well. A deadline that has passed is `DEADLINE_EXCEEDED`.
+async fn pick_within(
+    channels: &ServiceChannels,
+    deadline: Option<Instant>,
+) -> Result<(Picked, Option<Bound>), Status> {
+    let service = channels.service_name();
+    let bound = time_left(deadline, service)?;
+    if let Some(picked) = channels.pick_known() {
+        return Ok((picked, bound));
+    }
+    let picked = bounded(bound, || channels.pick(), service).await?;
+    Ok((picked, time_left(deadline, service)?))
 }
 
 fn effective_deadline(ctx: &CallContext, call_timeout: Option<Duration>) -> Option<Instant> {
