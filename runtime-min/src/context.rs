@@ -31,6 +31,11 @@ struct ContextKeys {
     grpc_timeout: AsciiMetadataKey,
 }
 
+/// The parsed `grpc-timeout` key, for the client's own deadline header.
+pub(crate) fn grpc_timeout_key() -> &'static AsciiMetadataKey {
+    &KEYS.grpc_timeout
+}
+
 static KEYS: LazyLock<ContextKeys> = LazyLock::new(|| ContextKeys {
     request_id: AsciiMetadataKey::from_static(REQUEST_ID_HEADER),
     caller: AsciiMetadataKey::from_static(CALLER_HEADER),
@@ -116,18 +121,8 @@ impl CallContext {
     /// Client side: a request carrying this context's metadata and, when there is a
     /// deadline, its remaining time as `grpc-timeout`.
     pub fn to_request<T>(&self, message: T) -> tonic::Request<T> {
-        self.to_request_as(message, None)
-    }
-
-    /// [`Self::to_request`] presenting `credential` (a module's own) rather than the
-    /// process's.
-    pub(crate) fn to_request_as<T>(
-        &self,
-        message: T,
-        credential: Option<&CallerCredential>,
-    ) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        self.inject_as(request.metadata_mut(), credential);
+        self.inject(request.metadata_mut());
         if let Some(remaining) = self.remaining() {
             request.set_timeout(remaining);
         }

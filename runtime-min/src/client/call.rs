@@ -11,7 +11,7 @@ use tonic::transport::Channel;
 use tonic::{Code, Status};
 
 use super::{Picked, ServiceChannels};
-use crate::context::{CallContext, GRPC_TIMEOUT_HEADER};
+use crate::context::{self, CallContext};
 use crate::errors;
 use crate::identity::CallerCredential;
 
@@ -83,8 +83,7 @@ enum Try {
     Final(Status),
 }
 
-/// One try of a unary call: pick an instance, send, and forget the instance when it
-/// turned out to be unavailable.
+/// One try of a unary call, its failure sorted for the retry loop.
 async fn try_unary<Req, Resp, F, Fut>(
     channels: &ServiceChannels,
     ctx: &CallContext,
@@ -96,27 +95,17 @@ where
     F: FnMut(Channel, tonic::Request<Req>) -> Fut,
     Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
 {
-    let service = channels.service_name();
-    let classify = |status: Status| match (status.code(), errors::retry_delay(&status)) {
-        (Code::Unavailable, _) => Try::Unavailable(status),
-        (_, Some(delay)) => Try::RetryAfter(status, delay),
-        (_, None) => Try::Final(status),
-    };
-    let (picked, bound) = pick_within(channels, deadline).await.map_err(classify)?;
-    let remaining = bound.map(|bound| bound.remaining);
-    let request = build_request(ctx, message, remaining, channels.caller_credential());
-    let endpoint = picked.endpoint;
-    let outcome = bounded(bound, || call(picked.channel, request), service).await;
-    // The response's headers and trailers reach the caller through the context.
-    match ctx.accept_outcome(outcome) {
-        Ok(message) => Ok(message),
-        Err(status) => {
-            if status.code() == Code::Unavailable {
-                channels.report_unavailable(&endpoint);
-            }
-            Err(classify(status))
-        }
-    }
+    let credential = channels.caller_credential();
+    let request = |remaining| build_request(ctx, message, remaining, credential);
+    try_once(channels, ctx, deadline, request, call)
+        .await
+        .map_err(
+            |status| match (status.code(), errors::retry_delay(&status)) {
+                (Code::Unavailable, _) => Try::Unavailable(status),
+                (_, Some(delay)) => Try::RetryAfter(status, delay),
+                (_, None) => Try::Final(status),
+            },
+        )
 }
 
 /// One try, for streaming calls (a stream cannot be replayed). The context deadline bounds
@@ -132,21 +121,42 @@ where
     F: FnOnce(Channel, tonic::Request<Req>) -> Fut,
     Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
 {
-    let service = channels.service_name();
     let response_deadline = effective_deadline(ctx, channels.options().call_timeout);
-    let (picked, bound) = pick_within(channels, response_deadline).await?;
-    let request = ctx.to_request_as(request, channels.caller_credential());
+    let credential = channels.caller_credential();
+    let request = |_| build_request(ctx, request, ctx.remaining(), credential);
+    try_once(channels, ctx, response_deadline, request, call).await
+}
+
+/// Picks an instance within `deadline`, sends the request `make_request` builds (given
+/// the time left), bounded by `deadline`, and forgets the instance when it turned out to
+/// be unavailable. The response's headers and trailers reach the caller through `ctx`.
+async fn try_once<Req, Resp, F, Fut>(
+    channels: &ServiceChannels,
+    ctx: &CallContext,
+    deadline: Option<Instant>,
+    make_request: impl FnOnce(Option<Duration>) -> tonic::Request<Req>,
+    call: F,
+) -> Result<Resp, Status>
+where
+    F: FnOnce(Channel, tonic::Request<Req>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<Resp>, Status>>,
+{
+    let (picked, bound) = pick_within(channels, deadline).await?;
+    let request = make_request(bound.map(|bound| bound.remaining));
     let endpoint = picked.endpoint;
-    let outcome = bounded(bound, || call(picked.channel, request), service).await;
-    match ctx.accept_outcome(outcome) {
-        Ok(message) => Ok(message),
-        Err(status) => {
-            if status.code() == Code::Unavailable {
-                channels.report_unavailable(&endpoint);
-            }
-            Err(status)
-        }
+    let outcome = bounded(
+        bound,
+        || call(picked.channel, request),
+        channels.service_name(),
+    )
+    .await;
+    let outcome = ctx.accept_outcome(outcome);
+    if let Err(status) = &outcome
+        && status.code() == Code::Unavailable
+    {
+        channels.report_unavailable(&endpoint);
     }
+    outcome
 }
 
 /// The instance for one try, and what is left of the deadline for the call itself. An
@@ -161,7 +171,7 @@ async fn pick_within(
     if let Some(picked) = channels.pick_known() {
         return Ok((picked, bound));
     }
-    let picked = bounded(bound, || channels.pick(), service).await?;
+    let picked = bounded(bound, || channels.pick_resolving(), service).await?;
     Ok((picked, time_left(deadline, service)?))
 }
 
@@ -212,7 +222,9 @@ fn attach_deadline<Req>(request: &mut tonic::Request<Req>, remaining: Option<Dur
     match remaining {
         Some(far) if far >= shared_timer::SHARED_FROM => {
             let value = far_grpc_timeout(far);
-            request.metadata_mut().insert(GRPC_TIMEOUT_HEADER, value);
+            request
+                .metadata_mut()
+                .insert(context::grpc_timeout_key(), value);
         }
         Some(near) => request.set_timeout(near),
         None => {}
@@ -315,7 +327,7 @@ fn gave_up(service: &str, attempts: u32, last: &Status) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::parse_grpc_timeout;
+    use crate::context::{GRPC_TIMEOUT_HEADER, parse_grpc_timeout};
 
     fn sent_timeout(remaining: Duration) -> Duration {
         let mut request = tonic::Request::new(());

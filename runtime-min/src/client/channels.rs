@@ -131,9 +131,15 @@ impl ServiceChannels {
 
     /// The next instance, round-robin. `UNAVAILABLE` when the directory knows none.
     pub async fn pick(&self) -> Result<Picked, tonic::Status> {
-        if let Some(picked) = self.pick_known() {
-            return Ok(picked);
+        match self.pick_known() {
+            Some(picked) => Ok(picked),
+            None => self.pick_resolving().await,
         }
+    }
+
+    /// Resolves the service again, then picks the next instance: for when
+    /// [`Self::pick_known`] found none.
+    pub(crate) async fn pick_resolving(&self) -> Result<Picked, tonic::Status> {
         if let Source::Resolver(resolver) = &self.inner.source {
             // Resolved without the lock held: the resolver is a network call.
             match resolver.resolve_all(&self.inner.service_name).await {
