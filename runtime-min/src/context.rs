@@ -217,27 +217,18 @@ impl CallContext {
     /// fresh one, so every call can be logged under some id.
     pub fn from_metadata(metadata: &MetadataMap) -> Self {
         // Borrowed until kept: the deadline is parsed in place, only kept text is copied.
-        let text = |key: &AsciiMetadataKey| {
-            metadata
-                .get(key)
-                .and_then(|value| value.to_str().ok())
-                .map(str::trim)
-                .filter(|value| !value.is_empty())
-        };
+        let text = |key: &AsciiMetadataKey| metadata.get(key).and_then(trimmed_text);
         let deadline = text(&KEYS.grpc_timeout)
             .and_then(parse_grpc_timeout)
             .and_then(|timeout| Instant::now().checked_add(timeout));
-        let received_id = text(&KEYS.request_id);
+        let received_value = metadata.get(&KEYS.request_id);
+        let received_id = received_value.and_then(trimmed_text);
         // The received value is echoed as it came (no new value), unless trimming changed
         // it or it holds what is never sent (a tab).
-        let wire_request_id = received_id
-            .filter(|id| is_visible_ascii(id))
-            .and_then(|id| {
-                metadata
-                    .get(&KEYS.request_id)
-                    .filter(|value| value.as_encoded_bytes() == id.as_bytes())
-            })
-            .cloned()
+        let wire_request_id = received_value
+            .zip(received_id)
+            .filter(|(value, id)| value.as_encoded_bytes() == id.as_bytes() && is_visible_ascii(id))
+            .map(|(value, _)| value.clone())
             .map_or_else(OnceLock::new, OnceLock::from);
         Self {
             request_id: received_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned),
@@ -310,6 +301,15 @@ fn visible_ascii(value: &str) -> Option<AsciiMetadataValue> {
     MetadataValue::try_from(value)
         .ok()
         .filter(|_| is_visible_ascii(value))
+}
+
+/// A received value's text without surrounding blanks; `None` if it is not text or blank.
+fn trimmed_text(value: &AsciiMetadataValue) -> Option<&str> {
+    value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
 }
 
 fn is_visible_ascii(value: &str) -> bool {
