@@ -260,3 +260,27 @@ impl<T, E> Stream for Outbound<T, E> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tagged_request_names_its_method_as_tonics_clients_do() {
+        let rpc = Rpc::new(
+            "routeguide.RouteGuide",
+            "GetFeature",
+            "/routeguide.RouteGuide/GetFeature",
+        );
+        let mut request = tonic::Request::new(());
+        rpc.tag(&mut request);
+
+        let method = request
+            .extensions()
+            .get::<GrpcMethod>()
+            .expect("the GrpcMethod extension");
+        assert_eq!(method.service(), "routeguide.RouteGuide");
+        assert_eq!(method.method(), "GetFeature");
+        assert_eq!(path(rpc).path(), "/routeguide.RouteGuide/GetFeature");
+    }
+}
