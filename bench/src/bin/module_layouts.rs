@@ -1,14 +1,15 @@
-//! A call from one module to another (the calculator's `Add`), with both modules local
-//! (in the host process, through the client hub) beside both out of process (the
-//! calculator spawned by the host, reached through the directory and gRPC), each under
-//! `modgen_runtime::host` with the same YAML but for `type:`.
+//! A call from one module to another (the calculator's `Add`), with the calculator local
+//! (in the host process, through the client hub) beside out of process (spawned by the
+//! host, reached through the directory and gRPC), each under `modgen_runtime::host` with
+//! the same YAML but for `type:`.
 //!
 //! The caller is a `type: local` module in both layouts and calls through what its
 //! `wire_client` returned. Calculator local: the implementation from the shared hub,
 //! wrapped so the callee's `ctx.caller` names the caller (no wire, no serialisation).
 //! Calculator OoP: a generated client resolved through the host's directory, presenting
 //! the caller's host-minted credential, which the calculator process's guard verifies:
-//! the call path between two OoP modules (client, gRPC over loopback, guard, server).
+//! the path a call between two OoP modules takes (client, gRPC over loopback, guard,
+//! server), from a caller that runs in the host process rather than its own.
 //!
 //! ```sh
 //! cargo build --release -p calculator -p modgen-bench
@@ -68,7 +69,7 @@ async fn main() {
     let names = [
         "both local (hub, `wire_client`)",
         "both local (hub, implementation called bare)",
-        "both OoP (directory + gRPC)",
+        "local caller → OoP calculator (directory + gRPC)",
     ];
     let mut medians = Vec::new();
     for (name, times) in names.iter().zip(samples.iter_mut()) {
