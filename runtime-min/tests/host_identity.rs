@@ -359,6 +359,11 @@ restart: { max_restarts: 2, window: 1m, initial_backoff: 100ms }
     unsafe { libc::kill(pid_of(&host, "flaky"), libc::SIGKILL) };
     host.stdout
         .wait_for_nth(&format!("[flaky] {READY}"), 2, PATIENCE);
+    let restarted_with = std::fs::read_to_string(&file).unwrap();
+    assert_ne!(
+        restarted_with, leaked,
+        "a restarted module gets a credential of its own"
+    );
     unsafe { libc::kill(pid_of(&host, "flaky"), libc::SIGKILL) };
     host.stderr
         .wait_for("module 'flaky' crashed 2 times", PATIENCE);
