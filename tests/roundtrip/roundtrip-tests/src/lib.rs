@@ -51,6 +51,9 @@ fn number(number: i64) -> pb::Option {
     }
 }
 
+/// The response entry [`Echo`] (every call) and [`Failing`] (`ping`) set to the method.
+pub const SERVED_METHOD: &str = "served-method";
+
 /// Answers every call from its request; records `(method, context)` of each call.
 #[derive(Default)]
 pub struct Echo {
@@ -69,7 +72,11 @@ impl Echo {
         self.pings.load(Ordering::SeqCst)
     }
 
+    /// Records the call, and answers with a response entry naming the method.
     fn saw(&self, method: &'static str, ctx: &CallContext) {
+        ctx.response
+            .insert(SERVED_METHOD, method)
+            .expect("a valid response entry");
         self.calls.lock().unwrap().push((method, ctx.clone()));
     }
 }
@@ -375,7 +382,11 @@ impl StressApi for Failing {
         self.fail()
     }
 
-    async fn ping(&self, _: &CallContext) -> Result<(), StressError> {
+    /// Fails, with a response entry naming the method (it travels as a trailer).
+    async fn ping(&self, ctx: &CallContext) -> Result<(), StressError> {
+        ctx.response
+            .insert(SERVED_METHOD, "ping")
+            .expect("a valid response entry");
         self.fail()
     }
 

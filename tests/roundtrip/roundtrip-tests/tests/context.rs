@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use modgen_roundtrip_tests::{Echo, Slow};
+use modgen_roundtrip_tests::{Echo, Failing, SERVED_METHOD, Slow};
 use stress_sdk::proto::stress::v1 as pb;
 use stress_sdk::testing::serve_stress_for_test;
 use stress_sdk::{ApiStream, CallContext, StressApi, StressError};
@@ -42,6 +42,20 @@ async fn request_id_caller_traceparent_and_deadline_reach_a_unary_implementation
     assert_eq!(seen.traceparent.as_deref(), Some(TRACEPARENT));
     let skew = distance(seen.deadline.unwrap(), ctx.deadline.unwrap());
     assert!(skew < DEADLINE_SKEW, "deadlines {skew:?} apart");
+}
+
+#[tokio::test]
+async fn response_entries_the_implementation_sets_reach_the_caller_with_a_reply_or_an_error() {
+    let (_server, client) = serve_stress_for_test(Arc::new(Echo::default())).await;
+    let ctx = CallContext::new();
+    client.ping(&ctx).await.unwrap();
+    assert_eq!(ctx.response.get(SERVED_METHOD).as_deref(), Some("ping"));
+
+    let failing = Failing::new(StressError::Internal("down".into()));
+    let (_server, client) = serve_stress_for_test(Arc::new(failing)).await;
+    let ctx = CallContext::new();
+    client.ping(&ctx).await.unwrap_err();
+    assert_eq!(ctx.response.get(SERVED_METHOD).as_deref(), Some("ping"));
 }
 
 #[tokio::test]
