@@ -103,7 +103,7 @@ pub struct LaunchProblem {
     pub module: String,
     pub path: PathBuf,
     /// e.g. `executable not found`
-    pub problem: &'static str,
+    pub problem: String,
 }
 
 fn render_launch_problems(problems: &[LaunchProblem]) -> String {
@@ -389,7 +389,7 @@ fn take_locals(
             None => problems.push(LaunchProblem {
                 module: entry.name.clone(),
                 path: PathBuf::from(std::env::args_os().next().unwrap_or_default()),
-                problem: "`type: local`, but this host binary does not link it",
+                problem: "`type: local`, but this host binary does not link it".to_owned(),
             }),
         }
     }
@@ -422,7 +422,7 @@ fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
             problems.push(LaunchProblem {
                 module: module.name.clone(),
                 path: path.clone(),
-                problem,
+                problem: problem.to_owned(),
             });
         }
         if let Some(dir) = &execution.working_directory
@@ -431,7 +431,7 @@ fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
             problems.push(LaunchProblem {
                 module: module.name.clone(),
                 path: dir.clone(),
-                problem: "working directory not found",
+                problem: "working directory not found".to_owned(),
             });
         }
     }
