@@ -162,7 +162,7 @@ impl LocalSupervisor {
         let drain = CancellationToken::new();
         let router = listener
             .server()
-            .layer(self.identity.watched_guard(module_token.clone()))
+            .layer(self.identity.guard.clone())
             .add_routes(routes);
         // The socket file (on the `unix` transport) goes when this task ends.
         let mut server = listener.serve(router, drain.clone().cancelled_owned());
