@@ -14,8 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::{IdentitySettings, ModuleEntry};
 use crate::identity::revocation::RevocationFile;
 use crate::identity::{
-    AccessPolicy, CallGuard, CallerCredential, Issuer, Revocation, TrustedKeys,
-    run_dir,
+    AccessPolicy, CallGuard, CallerCredential, Issuer, Revocation, TrustedKeys, run_dir,
 };
 
 /// A local module's identity: what its clients present and what its server checks.

@@ -232,9 +232,8 @@ pub async fn start_with(
             .collect();
         identity.spawn_renewal(modules, renewal_stop.clone())
     });
-    let supervisors = spawn_supervisors(
-        &config, locals, local_tls, &run, &presence, &output, &stop,
-    );
+    let supervisors =
+        spawn_supervisors(&config, locals, local_tls, &run, &presence, &output, &stop);
 
     let grace_period = config.shutdown.grace_period;
     let task = tokio::spawn(async move {
