@@ -257,7 +257,7 @@ async fn missing_executable_is_reported_naming_the_module_and_the_path() {
     };
     let named: Vec<_> = problems
         .iter()
-        .map(|p| (p.module.as_str(), p.path.clone(), p.problem))
+        .map(|p| (p.module.as_str(), p.path.clone(), p.problem.as_str()))
         .collect();
     assert_eq!(
         named,

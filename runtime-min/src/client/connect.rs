@@ -40,7 +40,7 @@ pub fn endpoint(uri: &str, options: &ClientOptions) -> Result<Endpoint, ConnectE
 
 /// [`endpoint`], verifying an `https://` server against `ca` instead of the process's
 /// bundle (`None`: the process's).
-pub fn endpoint_trusting(
+fn endpoint_trusting(
     uri: &str,
     options: &ClientOptions,
     ca: Option<&CaBundle>,

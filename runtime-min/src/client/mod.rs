@@ -14,5 +14,5 @@ pub mod unix;
 pub use call::{call_once, call_unary};
 pub use channels::{DEFAULT_REFRESH_INTERVAL, Picked, ServiceChannels};
 pub(crate) use connect::error_chain;
-pub use connect::{ConnectError, connect, connect_trusting, endpoint, endpoint_trusting};
+pub use connect::{ConnectError, connect, connect_trusting, endpoint};
 pub use options::{ClientOptions, RetryPolicy};

@@ -14,8 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::config::{IdentitySettings, ModuleEntry};
 use crate::identity::revocation::RevocationFile;
 use crate::identity::{
-    AccessPolicy, CallGuard, CallerCredential, Issuer, Revocation, Revocations, TrustedKeys,
-    run_dir,
+    AccessPolicy, CallGuard, CallerCredential, Issuer, Revocation, TrustedKeys, run_dir,
 };
 
 /// A local module's identity: what its clients present and what its server checks.
@@ -23,10 +22,9 @@ use crate::identity::{
 pub struct LocalIdentity {
     /// `None` under `identity.enabled: false`: its calls are anonymous.
     pub credential: Option<CallerCredential>,
+    /// With identity on, it also refuses the credentials this host (or another sharing
+    /// the directory) revoked, read from the host's memory as soon as they are added.
     pub guard: CallGuard,
-    /// The host's revocations file, which the guard watches as an OoP module's does;
-    /// `None` with identity off.
-    pub revocations_file: Option<PathBuf>,
 }
 
 impl LocalIdentity {
@@ -36,20 +34,6 @@ impl LocalIdentity {
         Self {
             credential: None,
             guard: CallGuard::new(module, None, AccessPolicy::open()),
-            revocations_file: None,
-        }
-    }
-
-    /// The guard to serve with: it also refuses the credentials this host (or another
-    /// sharing the directory) revoked, re-reading the revocations file until `stop`.
-    pub fn watched_guard(&self, stop: CancellationToken) -> CallGuard {
-        match &self.revocations_file {
-            Some(path) => {
-                let revocations = Revocations::default();
-                revocations.watch(path.clone(), stop);
-                self.guard.clone().with_revocations(revocations)
-            }
-            None => self.guard.clone(),
         }
     }
 }
@@ -149,8 +133,8 @@ impl HostIdentity {
                 &entry.name,
                 Some(self.trusted.clone()),
                 entry.access.clone().unwrap_or_default(),
-            ),
-            revocations_file: Some(self.revocations.path().to_owned()),
+            )
+            .with_revocations(self.revocations.in_force()),
         }
     }
 
@@ -166,7 +150,8 @@ impl HostIdentity {
     }
 
     /// Voids every credential issued to `module` so far, in every module of this host
-    /// (they watch the revocations file), and issues it no more: what the host does when
+    /// (processes watch the revocations file, local modules' guards share its entries),
+    /// and issues it no more: what the host does when
     /// it gives up on the module. Its credential file goes too.
     pub fn revoke(&self, module: &str) -> std::io::Result<Revocation> {
         // Held while the entry is written, so a renewal cannot issue one just after.
@@ -252,10 +237,7 @@ mod tests {
         let held = std::fs::read_to_string(run_dir.path().join("flaky.credential")).unwrap();
         let mut headers = http::HeaderMap::new();
         headers.insert(CREDENTIAL_HEADER, held.parse().unwrap());
-        let stop = CancellationToken::new();
-        let guard = identity
-            .local_module(&local_entry("ledger"))
-            .watched_guard(stop.clone());
+        let guard = identity.local_module(&local_entry("ledger")).guard;
         let path = "/ledger.v1.Ledger/Post";
         assert_eq!(
             guard.check(path, &headers).unwrap().as_deref(),
@@ -263,6 +245,10 @@ mod tests {
         );
 
         identity.revoke("flaky").unwrap();
+        assert!(
+            guard.check(path, &headers).is_err(),
+            "refused at once: the guard shares the host's entries, it polls no file"
+        );
         let deadline = tokio::time::Instant::now() + 10 * POLL_INTERVAL;
         let refusal = loop {
             match guard.check(path, &headers) {
@@ -277,6 +263,5 @@ mod tests {
             "{}",
             refusal.message()
         );
-        stop.cancel();
     }
 }

@@ -34,7 +34,6 @@ use crate::lifecycle::BoxError;
 use crate::oop::listen::Listener;
 use crate::oop::tls::ServingTls;
 use crate::oop::{ListenOn, ModuleHandle, ModuleSpec, Routes, with_reflection};
-use crate::tls::TlsFiles;
 
 type Build = Box<dyn FnOnce(serde_json::Value, ModuleHandle) -> BuildFuture + Send + 'static>;
 type BuildFuture = Pin<Box<dyn Future<Output = Result<Routes, BoxError>> + Send + 'static>>;
@@ -74,8 +73,10 @@ pub struct LocalRun {
     pub directory_endpoint: String,
     pub directory_token: Option<String>,
     pub heartbeat_interval: Duration,
-    /// The host YAML's `tls:` files: served by local modules on TCP, as by processes.
-    pub tls: TlsFiles,
+    /// What local modules serve with on TCP, built once from the host YAML's `tls:`
+    /// files (TLS with a certificate, as a process serves); the error, when certificate
+    /// and key cannot be used together, fails each local module as it binds.
+    pub tls: Result<ServingTls, String>,
 }
 
 pub struct LocalSupervisor {
@@ -162,7 +163,7 @@ impl LocalSupervisor {
         let drain = CancellationToken::new();
         let router = listener
             .server()
-            .layer(self.identity.watched_guard(module_token.clone()))
+            .layer(self.identity.guard.clone())
             .add_routes(routes);
         // The socket file (on the `unix` transport) goes when this task ends.
         let mut server = listener.serve(router, drain.clone().cancelled_owned());
@@ -208,9 +209,8 @@ impl LocalSupervisor {
     /// module's socket in the run directory, or loopback TCP, with TLS when the host has
     /// a certificate. Returns the listener and the endpoint to register.
     fn bind(&self) -> Result<(Listener, String), String> {
-        let tls = ServingTls::from_files(&self.run.tls)
-            .map_err(|error| format!("TLS settings: {error}"))?;
-        Listener::bind(&self.listen, &tls).map_err(|error| error.to_string())
+        let tls = self.run.tls.as_ref().map_err(Clone::clone)?;
+        Listener::bind(&self.listen, tls).map_err(|error| error.to_string())
     }
 
     /// Through `&mut self`: the build closure need not be `Sync`, so no `&self` may be

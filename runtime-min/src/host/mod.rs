@@ -58,6 +58,7 @@ pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
 use crate::identity::run_dir;
+use crate::oop::tls::ServingTls;
 use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
@@ -103,7 +104,7 @@ pub struct LaunchProblem {
     pub module: String,
     pub path: PathBuf,
     /// e.g. `executable not found`
-    pub problem: &'static str,
+    pub problem: String,
 }
 
 fn render_launch_problems(problems: &[LaunchProblem]) -> String {
@@ -164,7 +165,7 @@ pub async fn start_with(
     deps::start_order(&config.modules)?;
     check_launchable(&config.modules)?;
     let locals = take_locals(&config.modules, locals)?;
-    trust_tls_ca(&config.tls)?;
+    let local_tls = load_tls(&config.tls)?;
     let (output, writer) = Output::start().map_err(HostError::Output)?;
     let tokenless = config
         .modules
@@ -231,7 +232,8 @@ pub async fn start_with(
             .collect();
         identity.spawn_renewal(modules, renewal_stop.clone())
     });
-    let supervisors = spawn_supervisors(&config, locals, &run, &presence, &output, &stop);
+    let supervisors =
+        spawn_supervisors(&config, locals, local_tls, &run, &presence, &output, &stop);
 
     let grace_period = config.shutdown.grace_period;
     let task = tokio::spawn(async move {
@@ -295,14 +297,16 @@ pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOu
     start(config, cancel).await?.wait().await
 }
 
-/// The host's own clients (its `local` modules calling `oop` ones) verify `https://`
-/// endpoints with the CA bundle the modules get. The YAML's files were checked at load;
-/// a config built in code is checked here.
-fn trust_tls_ca(tls: &crate::tls::TlsFiles) -> Result<(), HostError> {
-    if let Some(ca) = tls.load()?.ca {
+/// Reads the `tls:` files once for the whole run. The host's own clients (its `local`
+/// modules calling `oop` ones) verify `https://` endpoints with the CA bundle the modules
+/// get; its local modules serve with the certificate. The YAML's files were checked at
+/// load; a config built in code is checked here.
+fn load_tls(tls: &crate::tls::TlsFiles) -> Result<Result<ServingTls, String>, HostError> {
+    let material = tls.load()?;
+    if let Some(ca) = &material.ca {
         crate::client::tls::install_process_ca(crate::client::tls::CaBundle::from_pem(ca));
     }
-    Ok(())
+    Ok(ServingTls::from_material(&material).map_err(|error| format!("TLS settings: {error}")))
 }
 
 /// One supervisor task per module, in file order; each waits for its dependencies'
@@ -311,6 +315,7 @@ fn trust_tls_ca(tls: &crate::tls::TlsFiles) -> Result<(), HostError> {
 fn spawn_supervisors(
     config: &HostConfig,
     mut locals: std::collections::HashMap<String, LocalModule>,
+    local_tls: Result<ServingTls, String>,
     run: &RunEnvironment,
     presence: &Presence,
     output: &Output,
@@ -321,7 +326,7 @@ fn spawn_supervisors(
         directory_endpoint: run.directory_endpoint.clone(),
         directory_token: run.directory_token.clone(),
         heartbeat_interval: run.heartbeat_interval,
-        tls: config.tls.clone(),
+        tls: local_tls,
     };
     config
         .modules
@@ -389,7 +394,7 @@ fn take_locals(
             None => problems.push(LaunchProblem {
                 module: entry.name.clone(),
                 path: PathBuf::from(std::env::args_os().next().unwrap_or_default()),
-                problem: "`type: local`, but this host binary does not link it",
+                problem: "`type: local`, but this host binary does not link it".to_owned(),
             }),
         }
     }
@@ -422,7 +427,7 @@ fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
             problems.push(LaunchProblem {
                 module: module.name.clone(),
                 path: path.clone(),
-                problem,
+                problem: problem.to_owned(),
             });
         }
         if let Some(dir) = &execution.working_directory
@@ -431,7 +436,7 @@ fn check_launchable(modules: &[ModuleEntry]) -> Result<(), HostError> {
             problems.push(LaunchProblem {
                 module: module.name.clone(),
                 path: dir.clone(),
-                problem: "working directory not found",
+                problem: "working directory not found".to_owned(),
             });
         }
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::LaunchProblem;
 use super::config::{ModuleEntry, Transport};
-use crate::client::unix::MAX_SOCKET_PATH_LEN;
+use crate::client::unix::check_socket_path;
 use crate::oop::ListenOn;
 
 /// The socket `module` listens on under a host whose run directory is `run_dir`.
@@ -32,7 +32,7 @@ pub fn local_listen_on(entry: &ModuleEntry, host_default: Transport, run_dir: &P
 }
 
 /// Every socket path that cannot be bound (too long for `sun_path`), found before any
-/// module starts.
+/// module starts, by the rule every `unix:` endpoint follows (`client::unix`).
 pub fn check_socket_paths(
     modules: &[ModuleEntry],
     host_default: Transport,
@@ -42,12 +42,14 @@ pub fn check_socket_paths(
         .iter()
         .filter_map(|entry| {
             let path = socket_of(entry, host_default, run_dir)?;
-            (path.as_os_str().len() > MAX_SOCKET_PATH_LEN).then(|| LaunchProblem {
+            let reason = check_socket_path(&path.to_string_lossy()).err()?;
+            Some(LaunchProblem {
                 module: entry.name.clone(),
                 path,
-                problem: "socket path longer than a Unix socket allows (107 bytes); set \
-                          XDG_RUNTIME_DIR to a shorter directory, shorten the module name, \
-                          or use `transport: tcp`",
+                problem: format!(
+                    "{reason}; set XDG_RUNTIME_DIR to a shorter directory, shorten the \
+                     module name, or use `transport: tcp`"
+                ),
             })
         })
         .collect()
@@ -97,6 +99,11 @@ mod tests {
         let problems = check_socket_paths(&config.modules, config.transport, run_dir);
         let named: Vec<&str> = problems.iter().map(|p| p.module.as_str()).collect();
         assert_eq!(named, [name.as_str()]);
+        assert!(
+            problems[0].problem.contains("at most 107"),
+            "{}",
+            problems[0].problem
+        );
         let on_tcp = check_socket_paths(&config.modules, Transport::Tcp, run_dir);
         assert!(on_tcp.is_empty(), "TCP binds no socket");
     }

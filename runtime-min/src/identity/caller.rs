@@ -60,11 +60,6 @@ impl CallerCredential {
         }
     }
 
-    /// The module this credential names.
-    pub fn module(&self) -> &str {
-        &self.minted.module
-    }
-
     /// The credential to send now: the cached one until half its lifetime has passed.
     pub fn current(&self) -> AsciiMetadataValue {
         let minted = &self.minted;

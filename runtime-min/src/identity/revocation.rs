@@ -57,11 +57,14 @@ impl Revocation {
     }
 }
 
-/// The host's side: the entries of one run, written to the file after every change.
+/// The host's side: the entries of one run, written to the file after every change
+/// (for its module processes) and mirrored into [`Self::in_force`] (for the guards of its
+/// `type: local` modules, which share its memory and so need not poll its file).
 #[derive(Debug)]
 pub struct RevocationFile {
     path: PathBuf,
     entries: std::sync::Mutex<Vec<Revocation>>,
+    in_force: Revocations,
 }
 
 impl RevocationFile {
@@ -69,11 +72,18 @@ impl RevocationFile {
         Self {
             path,
             entries: Default::default(),
+            in_force: Revocations::default(),
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The entries in force, updated by every change: what a guard in the host's own
+    /// process checks, seeing a revocation as soon as it is added.
+    pub fn in_force(&self) -> Revocations {
+        self.in_force.clone()
     }
 
     /// Adds `revocation`, drops entries that no longer matter, rewrites the file.
@@ -98,6 +108,7 @@ impl RevocationFile {
         if !changed {
             return Ok(());
         }
+        self.in_force.replace(entries.clone());
         let json = serde_json::to_string(&*entries).expect("revocations serialize");
         super::run_dir::write_private(&self.path, &json)
     }

@@ -58,10 +58,4 @@ impl ModuleHandle {
             },
         }))
     }
-
-    /// The credential this module's clients present, when it is not the process's
-    /// (a local module inside a host).
-    pub fn caller_credential(&self) -> Option<&CallerCredential> {
-        self.credential.as_ref()
-    }
 }

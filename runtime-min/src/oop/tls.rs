@@ -8,7 +8,7 @@ use tonic::transport::{Identity, Server, ServerTlsConfig};
 
 use crate::client::error_chain;
 use crate::client::tls::{CaBundle, install_process_ca};
-use crate::tls::{TlsError, TlsFiles};
+use crate::tls::{TlsError, TlsFiles, TlsMaterial};
 
 /// How a module serves: its gRPC server builder, and the scheme it advertises.
 #[derive(Clone)]
@@ -39,10 +39,10 @@ impl ServingTls {
         Self::serving(material.server)
     }
 
-    /// For a host's `type: local` module on TCP, from the host's `tls:` files; the host
-    /// installed their CA bundle for its own clients already.
-    pub fn from_files(files: &TlsFiles) -> Result<Self, ServingTlsError> {
-        Self::serving(files.load()?.server)
+    /// For a host's `type: local` modules on TCP, from its `tls:` files as the host read
+    /// them once at its start (it installed their CA bundle for its own clients itself).
+    pub fn from_material(material: &TlsMaterial) -> Result<Self, ServingTlsError> {
+        Self::serving(material.server.clone())
     }
 
     /// Plain: what a Unix socket serves.
