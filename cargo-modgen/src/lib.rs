@@ -57,6 +57,25 @@ pub fn load_with_manifest(manifest_path: &Path) -> Result<(Manifest, Model), Err
 /// directory (the proc-macro passes the calling crate's `CARGO_MANIFEST_DIR`). Messages
 /// show every path relative to `root`, as the user wrote it.
 pub fn load_in(root: &Path, manifest_path: &Path) -> Result<(Manifest, Model), Errors> {
+    let manifest = read_manifest_in(root, manifest_path)?;
+    let manifest_dir = manifest_path.parent().unwrap_or(Path::new(""));
+    let name = manifest_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| manifest_path.display().to_string());
+    let compiled = proto::compile_manifest(&manifest, root, manifest_dir)?;
+    let model = build_model(&manifest, &compiled, &name)?;
+    Ok((manifest, model))
+}
+
+/// `modgen.toml` at `manifest_path`, parsed and checked, without compiling its protos
+/// (for what needs only the manifest's settings, such as the module's name).
+pub fn read_manifest(manifest_path: &Path) -> Result<Manifest, Errors> {
+    read_manifest_in(Path::new(""), manifest_path)
+}
+
+/// [`read_manifest`] with `manifest_path` relative to `root`, named in errors as written.
+fn read_manifest_in(root: &Path, manifest_path: &Path) -> Result<Manifest, Errors> {
     let shown = manifest_path.display().to_string();
     let text = std::fs::read_to_string(root.join(manifest_path)).map_err(|e| {
         Error::new(
@@ -65,15 +84,7 @@ pub fn load_in(root: &Path, manifest_path: &Path) -> Result<(Manifest, Model), E
         )
         .in_file(&shown)
     })?;
-    let manifest = Manifest::parse(&text, &shown)?;
-    let manifest_dir = manifest_path.parent().unwrap_or(Path::new(""));
-    let name = manifest_path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or(shown);
-    let compiled = proto::compile_manifest(&manifest, root, manifest_dir)?;
-    let model = build_model(&manifest, &compiled, &name)?;
-    Ok((manifest, model))
+    Manifest::parse(&text, &shown)
 }
 
 /// [`load`] for a manifest already parsed (tests, `new`): compiles the protos relative to
@@ -116,7 +127,7 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
 pub use emit::module::generate_module;
 /// The workspace's host crate (`host/`), linking every module of the workspace.
 #[cfg(feature = "files")]
-pub use emit::module::{HOST_DIR, HostMember, generate_host, host_package};
+pub use emit::module::{HOST_DIR, HostMember, generate_host, host_package, host_package_of};
 pub use emit::module::{WorkspaceOptions, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate

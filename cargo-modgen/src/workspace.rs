@@ -41,13 +41,14 @@ pub fn workspace_target(
     let runtime = runtime
         .or_else(|| runtime_of_existing_sdk(&root.join(&model.sdk.crate_name)))
         .unwrap_or_else(|| SdkOptions::default().runtime);
+    // Only the generator-owned files are kept, and `cargo_workspace` changes none of
+    // them: it adds the user-owned root files and the host crate, which links every
+    // module of the workspace and so is `host_target`'s.
     let options = WorkspaceOptions {
         runtime,
-        cargo_workspace: root.join("Cargo.toml").is_file(),
+        cargo_workspace: false,
         target_dir: "target".to_owned(),
     };
-    // The host crate links every module of the workspace: it is `host_target`'s.
-    // The host crate links every module of the workspace: it is `host_target`'s.
     let files = crate::generate_workspace(model, &options)?;
     Ok(Target {
         root: root.to_path_buf(),
@@ -88,12 +89,11 @@ pub fn runtime_of_existing_sdk(sdk_dir: &Path) -> Option<RuntimeDep> {
         .map(|version| RuntimeDep::Version(version.to_owned()))
 }
 
-/// The generator-owned files but the host crate's, which links every module of the
-/// workspace and so is [`host_target`]'s.
+/// The generator-owned files: user files are written once, by `new`.
 fn generator_owned(files: FileSet) -> FileSet {
     let mut owned = FileSet::new();
     for file in files {
-        if file.owner == Owner::Generator && !file.path.starts_with(crate::HOST_DIR) {
+        if file.owner == Owner::Generator {
             owned.insert(file);
         }
     }

@@ -157,3 +157,41 @@ fn manifest_docs_become_rustdoc_in_the_config_type_and_stay_as_written_in_the_sc
     );
     assert!(text("config/stress.schema.json").contains(hostile));
 }
+
+/// `generate` refreshes the generated files of a workspace `new` made: those of
+/// `generate_workspace` for a cargo workspace, but the host crate, which links every module
+/// of the workspace and is refreshed from all of them (`host_target`).
+#[test]
+fn regeneration_covers_every_generated_file_of_a_new_workspace_but_the_host_crate() {
+    let runtime = RuntimeDep::Version("0.1.0".into());
+    for case in common::CASES {
+        let model = case.model();
+        let options = WorkspaceOptions {
+            runtime: runtime.clone(),
+            cargo_workspace: true,
+            target_dir: "target".into(),
+        };
+        let made = modgen::generate_workspace(&model, &options).unwrap();
+        let mut expected: Vec<_> = made
+            .files()
+            .iter()
+            .filter(|file| file.owner == Owner::Generator)
+            .filter(|file| !file.path.starts_with(modgen::HOST_DIR))
+            .cloned()
+            .collect();
+        let root = std::path::Path::new("/nonexistent/workspace");
+        let target = modgen::workspace::workspace_target(&model, root, Some(runtime.clone()))
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        let mut regenerated = target.files.files().to_vec();
+        expected.sort_by(|a, b| a.path.cmp(&b.path));
+        regenerated.sort_by(|a, b| a.path.cmp(&b.path));
+        assert!(
+            made.files()
+                .iter()
+                .any(|f| f.path.starts_with(modgen::HOST_DIR)),
+            "{}: a new workspace has a host crate",
+            case.name
+        );
+        assert_eq!(regenerated, expected, "{}", case.name);
+    }
+}

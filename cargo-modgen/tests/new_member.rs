@@ -166,6 +166,26 @@ fn generate_and_check_at_the_root_work_on_every_module() {
     assert!(modgen(&["check"], &root).status.success());
 }
 
+/// `new` stages a module in a hidden directory before moving it into place: one left
+/// behind (an interrupted `new`) is no module of the workspace, for `check` as for the
+/// host crate.
+#[test]
+fn a_hidden_directory_with_a_manifest_is_not_a_module() {
+    let (_base, root) = calc_workspace();
+    let hidden = root.join(".staging");
+    std::fs::create_dir(&hidden).unwrap();
+    std::fs::copy(root.join("modgen.toml"), hidden.join("modgen.toml")).unwrap();
+
+    let check = modgen(&["check"], &root);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert_eq!(
+        stderr(&check).matches("generated files are fresh").count(),
+        2,
+        "the root's module and the host crate only: {}",
+        stderr(&check)
+    );
+}
+
 #[test]
 fn a_module_name_the_host_already_has_changes_nothing() {
     let (_base, root) = calc_workspace();

@@ -2,15 +2,15 @@
 //! would write now. For CI: one line per file that is stale, missing, edited by hand or
 //! orphaned, with a short diff, and exit status 1; nothing is written.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use modgen::FileState;
 use modgen::workspace::Target;
 
 use super::compat::{self, BreakingPolicy};
-use super::generate::load;
-use super::workspace::workspace_manifests;
+use super::generate::{Loaded, load};
+use super::workspace::{workspace_manifests, workspace_root};
 
 /// Diff lines shown per file: enough to see what moved, short enough for a CI log.
 const DIFF_LINES: usize = 24;
@@ -33,16 +33,20 @@ pub struct CheckArgs {
 /// Every module of the workspace unless `--manifest` names one; fails when any is stale.
 pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     if args.manifest.is_some() {
-        return run_one(args, args.manifest.as_deref());
+        return run_one(args, &load(args.manifest.as_deref(), None, None)?);
     }
     let mut status = ExitCode::SUCCESS;
     let manifests = workspace_manifests()?;
-    for manifest in &manifests {
-        if run_one(args, Some(manifest))? != ExitCode::SUCCESS {
+    let root = workspace_root(&manifests[0].path);
+    let mut modules = Vec::with_capacity(manifests.len());
+    for module in manifests {
+        let loaded = load(Some(&module.path), None, None)?;
+        if run_one(args, &loaded)? != ExitCode::SUCCESS {
             status = ExitCode::FAILURE;
         }
+        modules.push((module.dir, loaded.model));
     }
-    if let Some(host) = super::host_crate::target_for(&manifests[0])?
+    if let Some(host) = super::host_crate::target_for(&root, &modules)?
         && report(args, &host, None)? != ExitCode::SUCCESS
     {
         status = ExitCode::FAILURE;
@@ -50,14 +54,14 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     Ok(status)
 }
 
-fn run_one(args: &CheckArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
-    let loaded = load(manifest, None, None)?;
-    let compat_report = compat::report(&loaded)?;
+/// Checks one loaded module: its compatibility policy, its generated files and baseline.
+fn run_one(args: &CheckArgs, loaded: &Loaded) -> Result<ExitCode, String> {
+    let compat_report = compat::report(loaded)?;
     let policy = BreakingPolicy {
         deny_breaking: args.deny_breaking,
         accept_breaking: false,
     };
-    policy.refuse_denied(&loaded, compat_report.as_ref())?;
+    policy.refuse_denied(loaded, compat_report.as_ref())?;
     // A workspace made before baselines existed is compared with its SDK's descriptors,
     // but `generate` should still write the baseline.
     let baseline_missing = loaded

@@ -13,7 +13,7 @@ use modgen::workspace::{Target, sdk_target, workspace_target};
 use modgen::{Manifest, Model, RuntimeDep};
 
 use super::compat::{self, BreakingPolicy};
-use super::workspace::{find_manifest, workspace_manifests};
+use super::workspace::{find_manifest, workspace_manifests, workspace_root};
 
 #[derive(clap::Args, Debug)]
 pub struct GenerateArgs {
@@ -52,13 +52,22 @@ pub struct Loaded {
 /// Every module of the workspace unless `--manifest` or `--out` names one.
 pub fn run(args: &GenerateArgs) -> Result<ExitCode, String> {
     if args.manifest.is_some() || args.out.is_some() {
-        return run_one(args, args.manifest.as_deref());
+        let loaded = load(
+            args.manifest.as_deref(),
+            args.out.as_deref(),
+            chosen_runtime(args),
+        )?;
+        return run_one(args, &loaded);
     }
     let manifests = workspace_manifests()?;
-    for manifest in &manifests {
-        run_one(args, Some(manifest))?;
+    let root = workspace_root(&manifests[0].path);
+    let mut modules = Vec::with_capacity(manifests.len());
+    for module in manifests {
+        let loaded = load(Some(&module.path), None, chosen_runtime(args))?;
+        run_one(args, &loaded)?;
+        modules.push((module.dir, loaded.model));
     }
-    if let Some(host) = super::host_crate::target_for(&manifests[0])? {
+    if let Some(host) = super::host_crate::target_for(&root, &modules)? {
         refresh(&host, args.force)?;
         if let Some(note) = super::host_crate::unlisted_note(&host.root) {
             eprintln!("{note}");
@@ -77,13 +86,14 @@ fn refresh(target: &Target, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn run_one(args: &GenerateArgs, manifest: Option<&Path>) -> Result<ExitCode, String> {
-    let loaded = load(manifest, args.out.as_deref(), chosen_runtime(args))?;
-    let report = compat::report(&loaded)?;
-    args.breaking.refuse_denied(&loaded, report.as_ref())?;
+/// Regenerates one loaded module: its breaking-change report and baseline, its generated
+/// files, and stubs for new RPCs.
+fn run_one(args: &GenerateArgs, loaded: &Loaded) -> Result<ExitCode, String> {
+    let report = compat::report(loaded)?;
+    args.breaking.refuse_denied(loaded, report.as_ref())?;
 
     refresh(&loaded.target, args.force)?;
-    compat::record_baseline(&loaded, report.as_ref(), args.breaking.accept_breaking)?;
+    compat::record_baseline(loaded, report.as_ref(), args.breaking.accept_breaking)?;
 
     // Stubs for new RPCs in the user's impls (`--out` generates an SDK alone: no impls).
     if let Some(root) = &loaded.workspace_root {
@@ -114,16 +124,6 @@ pub fn load(
         target,
         workspace_root,
     })
-}
-
-/// The directory holding the manifest; `--manifest modgen.toml` has an empty parent,
-/// which reads badly in messages.
-pub fn workspace_root(manifest: &Path) -> PathBuf {
-    manifest
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn chosen_runtime(args: &GenerateArgs) -> Option<RuntimeDep> {

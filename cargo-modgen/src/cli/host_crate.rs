@@ -9,29 +9,6 @@ use modgen::{HOST_DIR, HostMember, Model};
 
 use super::workspace::MANIFEST_FILE;
 
-/// The modules of the workspace at `root`, in the host's order: the root's own module,
-/// then each module added to it (`<root>/<dir>/modgen.toml`) in name order. Each with
-/// its directory relative to the root. Hidden directories are not modules (`new` stages
-/// a module in one before moving it into place).
-pub fn workspace_modules(root: &Path) -> Result<Vec<(PathBuf, Model)>, String> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(|error| format!("cannot read {}: {error}", root.display()))?
-        .filter_map(Result::ok)
-        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
-        .filter(|entry| entry.path().join(MANIFEST_FILE).is_file())
-        .map(|entry| PathBuf::from(entry.file_name()))
-        .collect();
-    dirs.sort();
-    std::iter::once(PathBuf::new())
-        .chain(dirs)
-        .map(|dir| {
-            let model = modgen::load(&root.join(&dir).join(MANIFEST_FILE))
-                .map_err(|errors| errors.to_string())?;
-            Ok((dir, model))
-        })
-        .collect()
-}
-
 /// A workspace keeps a host crate when `new` made it (a root `Cargo.toml` with a
 /// `[workspace]` table) or when it already has one (the repository's examples, whose
 /// crates are members of an enclosing workspace). A module added to a workspace is not
@@ -52,7 +29,8 @@ pub fn keeps_host_crate(root: &Path) -> bool {
         })
 }
 
-/// The host crate's generated files for `modules` (as [`workspace_modules`] lists them).
+/// The host crate's generated files for `modules`, each with its directory relative to
+/// `root`, in the order `workspace::module_dirs` lists them.
 pub fn target(root: &Path, modules: &[(PathBuf, Model)]) -> Result<Target, String> {
     let members: Vec<HostMember<'_>> = modules
         .iter()
@@ -61,13 +39,13 @@ pub fn target(root: &Path, modules: &[(PathBuf, Model)]) -> Result<Target, Strin
     host_target(root, &members, None).map_err(|errors| errors.to_string())
 }
 
-/// The host crate of the workspace whose root holds `manifest`, when it keeps one.
-pub fn target_for(manifest: &Path) -> Result<Option<Target>, String> {
-    let root = super::generate::workspace_root(manifest);
-    if !keeps_host_crate(&root) {
+/// The host crate of the workspace at `root` (`modules` as for [`target`]), when it
+/// keeps one.
+pub fn target_for(root: &Path, modules: &[(PathBuf, Model)]) -> Result<Option<Target>, String> {
+    if !keeps_host_crate(root) {
         return Ok(None);
     }
-    target(&root, &workspace_modules(&root)?).map(Some)
+    target(root, modules).map(Some)
 }
 
 /// A note when the root `Cargo.toml` has a `[workspace]` whose members lack the host

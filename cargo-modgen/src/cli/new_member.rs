@@ -14,6 +14,7 @@ use modgen::workspace::Target;
 use modgen::{FileState, Manifest, Model, Survey, WorkspaceOptions, members};
 
 use super::new::{NewArgs, Staging, format_user_rust, refuse_non_empty, runtime_dep, write_inputs};
+use super::workspace::{MANIFEST_FILE, module_dirs};
 
 /// The nearest directory at or above `from` holding a `Cargo.toml` with a `[workspace]`
 /// table and a `host.yaml`: a workspace `new` made (or one shaped like it).
@@ -109,11 +110,18 @@ pub fn run(args: &NewArgs, root: &Path) -> Result<(), String> {
 /// The workspace's host crate with the module `name` added, and how its files on disk
 /// stand; refused when one was edited by hand (nothing is written then).
 fn host_with(root: &Path, name: &str, model: &Model) -> Result<(Target, Survey), String> {
-    let mut modules = super::host_crate::workspace_modules(root)?;
-    modules.push((PathBuf::from(name), model.clone()));
-    // In `workspace_modules`' order (the root's module, then by directory), which
-    // `generate` uses: the file written now is then fresh.
-    modules[1..].sort_by(|a, b| a.0.cmp(&b.0));
+    // In the order `generate` lists the modules: the file written now is then fresh.
+    let modules = module_dirs(root, Some(Path::new(name)))?
+        .into_iter()
+        .map(|dir| {
+            let model = if dir == Path::new(name) {
+                model.clone()
+            } else {
+                modgen::load(&root.join(&dir).join(MANIFEST_FILE)).map_err(|e| e.to_string())?
+            };
+            Ok((dir, model))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let host = super::host_crate::target(root, &modules)?;
     let survey = modgen::freshness::survey(&host.root, &host.files, &host.ownership)
         .map_err(|e| e.to_string())?;

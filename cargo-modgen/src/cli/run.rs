@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use cargo_metadata::{Artifact, Message};
-use modgen::Model;
 use modgen_runtime::host::{self, HostConfig, RuntimeKind};
 use modgen_runtime::lifecycle;
 
-use super::workspace::{directory_endpoint_file, find_manifest};
+use super::workspace::{MANIFEST_FILE, directory_endpoint_file, find_manifest, module_dirs};
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -41,24 +40,24 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, String> {
     // Read before building so a broken host.yaml fails in a second, not after a build.
     let mut config = HostConfig::from_yaml_file(&host_yaml).map_err(|error| error.to_string())?;
 
-    let modules = super::host_crate::workspace_modules(&root)?;
+    let modules = module_names(&root)?;
+    let host_package = modgen::host_package_of(modules.first().map(String::as_str));
     let locals: Vec<&str> = config
         .modules
         .iter()
         .filter(|module| module.runtime.kind == RuntimeKind::Local)
         .map(|module| module.name.as_str())
         .collect();
-    let host_package = if locals.is_empty() {
-        None
-    } else {
-        Some(linking_host(&root, &host_yaml, &modules, &locals)?)
-    };
-    let packages = packages_to_build(&root, &modules, host_package.as_deref())?;
+    let runs_host = !locals.is_empty();
+    if runs_host {
+        check_linking_host(&root, &host_yaml, &modules, &host_package, &locals)?;
+    }
+    let packages = packages_to_build(&root, &modules, &host_package, runs_host)?;
     let binaries = build(&root, &packages, args.release)?;
-    if let Some(package) = host_package {
-        let binary = binaries.get(&package).ok_or_else(|| {
+    if runs_host {
+        let binary = binaries.get(&host_package).ok_or_else(|| {
             format!(
-                "cargo built no `{package}` binary: is `{}` a member of the workspace?",
+                "cargo built no `{host_package}` binary: is `{}` a member of the workspace?",
                 modgen::HOST_DIR
             )
         })?;
@@ -96,20 +95,28 @@ fn run_in_process(config: HostConfig, root: &Path) -> Result<ExitCode, String> {
     })
 }
 
-/// The workspace's host package, which links the `type: local` modules `locals`; refuses
-/// a workspace without one, and a local module it does not link.
-fn linking_host(
+/// The names of the workspace's modules, in the host's order; only their manifests are
+/// read (the build compiles the protos).
+fn module_names(root: &Path) -> Result<Vec<String>, String> {
+    module_dirs(root, None)?
+        .iter()
+        .map(|dir| {
+            let manifest = modgen::read_manifest(&root.join(dir).join(MANIFEST_FILE))
+                .map_err(|errors| errors.to_string())?;
+            Ok(manifest.module_name.value)
+        })
+        .collect()
+}
+
+/// Refuses a workspace without a host package (`package`) to link the `type: local`
+/// modules `locals`, and a local module it does not link.
+fn check_linking_host(
     root: &Path,
     host_yaml: &Path,
-    modules: &[(PathBuf, Model)],
+    modules: &[String],
+    package: &str,
     locals: &[&str],
-) -> Result<String, String> {
-    let package = modgen::host_package(
-        &modules
-            .iter()
-            .map(|(dir, model)| modgen::HostMember { dir, model })
-            .collect::<Vec<_>>(),
-    );
+) -> Result<(), String> {
     if !super::host_crate::keeps_host_crate(root) || !root.join(modgen::HOST_DIR).is_dir() {
         return Err(format!(
             "{}: `type: local` modules ({}) run inside the workspace's host binary, and {} has \
@@ -120,20 +127,19 @@ fn linking_host(
             modgen::HOST_DIR
         ));
     }
-    let linked: Vec<&str> = modules
+    if let Some(missing) = locals
         .iter()
-        .map(|(_, model)| model.module.name.as_str())
-        .collect();
-    if let Some(missing) = locals.iter().find(|name| !linked.contains(name)) {
+        .find(|name| !modules.iter().any(|module| module == *name))
+    {
         return Err(format!(
             "{}: module '{missing}' is `type: local`, but the workspace's host binary \
              `{package}` does not link it (it links: {}); make it `type: oop`, or add the \
              module to this workspace",
             host_yaml.display(),
-            linked.join(", ")
+            modules.join(", ")
         ));
     }
-    Ok(package)
+    Ok(())
 }
 
 /// A workspace made by `new` (its own `[workspace]` beside modgen.toml) is built whole,
@@ -144,8 +150,9 @@ fn linking_host(
 /// written inline or an enclosing workspace are all read as cargo reads them.
 fn packages_to_build(
     root: &Path,
-    modules: &[(PathBuf, Model)],
-    host_package: Option<&str>,
+    modules: &[String],
+    host_package: &str,
+    runs_host: bool,
 ) -> Result<Packages, String> {
     let metadata = cargo_metadata::MetadataCommand::new()
         .current_dir(root)
@@ -156,22 +163,18 @@ fn packages_to_build(
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     };
-    let has_host = |name: &str| metadata.packages.iter().any(|p| p.name.as_str() == name);
+    let has_host = metadata
+        .packages
+        .iter()
+        .any(|p| p.name.as_str() == host_package);
     if same_dir(metadata.workspace_root.as_std_path(), root) {
-        let idle_host = modgen::host_package(
-            &modules
-                .iter()
-                .map(|(dir, model)| modgen::HostMember { dir, model })
-                .collect::<Vec<_>>(),
-        );
-        let exclude = (host_package.is_none() && has_host(&idle_host)).then_some(idle_host);
+        let exclude = (!runs_host && has_host).then(|| host_package.to_owned());
         return Ok(Packages::Workspace { exclude });
     }
-    let mut packages: Vec<String> = modules
-        .iter()
-        .map(|(_, model)| model.module.name.clone())
-        .collect();
-    packages.extend(host_package.map(str::to_owned));
+    let mut packages = modules.to_vec();
+    if runs_host {
+        packages.push(host_package.to_owned());
+    }
     Ok(Packages::Only(packages))
 }
 

@@ -32,10 +32,13 @@ pub struct HostMember<'a> {
 
 /// The host crate's package name: the workspace's first module's, with `-host`.
 pub fn host_package(members: &[HostMember<'_>]) -> String {
-    let first = members
-        .first()
-        .map_or("modgen", |m| m.model.module.name.as_str());
-    format!("{first}-host")
+    host_package_of(members.first().map(|m| m.model.module.name.as_str()))
+}
+
+/// [`host_package`] from the name of the workspace's first module alone (`run` reads
+/// only the manifests).
+pub fn host_package_of(first_module: Option<&str>) -> String {
+    format!("{}-host", first_module.unwrap_or("modgen"))
 }
 
 /// `host/Cargo.toml` and `host/src/main.rs`, paths relative to the workspace root.
