@@ -11,6 +11,8 @@ use tokio::task::JoinHandle;
 use tonic::service::Routes;
 use tonic::transport::{Channel, Server, server::TcpIncoming};
 
+use crate::oop::listen::SocketFile;
+
 /// A server on `127.0.0.1:<ephemeral>`; stops when dropped.
 pub struct LoopbackServer {
     /// `http://127.0.0.1:PORT`
@@ -79,19 +81,18 @@ pub struct UnixSocketServer {
     pub endpoint: String,
     /// Already connected to `endpoint`.
     pub channel: Channel,
-    path: std::path::PathBuf,
+    /// Removes the socket file when the server is dropped.
+    _file: SocketFile,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
-/// Serves `routes` on a new socket at `path` (absolute; its directory must exist)
-/// until the returned guard drops.
+/// Serves `routes` on a new socket at `path` (absolute; its directory must exist) until
+/// the returned guard drops. The socket is bound as a module's is (`oop::listen`).
 pub async fn serve_unix_socket(
     routes: Routes,
     path: &std::path::Path,
 ) -> std::io::Result<UnixSocketServer> {
-    use std::os::unix::fs::PermissionsExt;
-    let listener = tokio::net::UnixListener::bind(path)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    let (listener, file) = SocketFile::bind(path)?;
     let incoming = tokio_stream::wrappers::UnixListenerStream::new(listener);
     let (shutdown, stop) = oneshot::channel::<()>();
     tokio::spawn(
@@ -108,7 +109,7 @@ pub async fn serve_unix_socket(
     Ok(UnixSocketServer {
         endpoint,
         channel,
-        path: path.to_owned(),
+        _file: file,
         shutdown: Some(shutdown),
     })
 }
@@ -118,6 +119,5 @@ impl Drop for UnixSocketServer {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        let _ = std::fs::remove_file(&self.path);
     }
 }

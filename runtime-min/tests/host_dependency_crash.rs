@@ -177,23 +177,26 @@ modules:
         file_descriptor_sets: &[],
         heartbeat_interval: Duration::from_secs(5),
     };
-    let front = LocalModule::new(spec, move |_config, handle| async move {
-        let options = ClientOptions {
-            call_timeout: Some(CALL_TIMEOUT),
-            retry: RetryPolicy {
-                max_attempts: 3,
-                initial_backoff: Duration::from_millis(20),
-                max_backoff: Duration::from_millis(100),
-            },
-            ..ClientOptions::default()
-        };
-        let resolver = handle.resolver().ok_or("no directory")?;
-        let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver, options);
-        // As `wire_client` does: the dependency is found at start.
-        channels.pick().await?;
-        let _ = front_built.send(channels);
-        Ok(Routes::new(echo::EchoService::new("front")))
-    });
+    let front = LocalModule::new(
+        spec,
+        move |_config: serde_json::Map<_, _>, handle| async move {
+            let options = ClientOptions {
+                call_timeout: Some(CALL_TIMEOUT),
+                retry: RetryPolicy {
+                    max_attempts: 3,
+                    initial_backoff: Duration::from_millis(20),
+                    max_backoff: Duration::from_millis(100),
+                },
+                ..ClientOptions::default()
+            };
+            let resolver = handle.resolver().ok_or("no directory")?;
+            let channels = ServiceChannels::new(echo::SERVICE_NAME, resolver, options);
+            // As `wire_client` does: the dependency is found at start.
+            channels.pick().await?;
+            let _ = front_built.send(channels);
+            Ok(Routes::new(echo::EchoService::new("front")))
+        },
+    );
     host::start_with(config, vec![front], cancel.clone())
         .await
         .unwrap()

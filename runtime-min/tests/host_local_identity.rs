@@ -42,13 +42,16 @@ fn local(name: &'static str, clients: Clients) -> LocalModule {
         file_descriptor_sets: &[],
         heartbeat_interval: Duration::from_secs(5),
     };
-    LocalModule::new(spec, move |_config, handle| async move {
-        let resolver = handle.resolver().ok_or("no directory")?;
-        let options = ClientOptions::default();
-        let echo = ServiceChannels::new(echo::SERVICE_NAME, resolver, options);
-        clients.lock().unwrap().insert(name, echo);
-        Ok(Routes::new(echo::EchoService::new(name)))
-    })
+    LocalModule::new(
+        spec,
+        move |_config: serde_json::Map<_, _>, handle| async move {
+            let resolver = handle.resolver().ok_or("no directory")?;
+            let options = ClientOptions::default();
+            let echo = ServiceChannels::new(echo::SERVICE_NAME, resolver, options);
+            clients.lock().unwrap().insert(name, echo);
+            Ok(Routes::new(echo::EchoService::new(name)))
+        },
+    )
 }
 
 /// `allowed` and `denied` run in the host's process; `echo` is a process that admits

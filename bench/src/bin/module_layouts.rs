@@ -123,7 +123,7 @@ async fn start_layout(
     );
     let config = HostConfig::from_yaml_str(&yaml, "host.yaml".as_ref()).expect("yaml");
     // Linked either way; the host runs it here only where the YAML says `local`.
-    let calculator = LocalModule::new(SPEC, |_config, handle| async move {
+    let calculator = LocalModule::new(SPEC, |_config: CalculatorConfig, handle| async move {
         let calculator = Arc::new(Calculator::new(CalculatorConfig::default()));
         register_local(handle.hub(), calculator.clone());
         Ok(routes(calculator))
@@ -134,16 +134,19 @@ async fn start_layout(
         service_names: &["bench.v1.Caller"],
         ..SPEC
     };
-    let caller = LocalModule::new(caller_spec, |_config, handle| async move {
-        let resolver = handle.resolver().expect("a directory");
-        let calculator = wire_client(handle.hub(), resolver).await?;
-        let bare = handle.hub().get::<dyn CalculatorClient>();
-        let _ = wired.send((calculator, bare));
-        // It must serve something to register; what it serves is not measured.
-        Ok(routes(Arc::new(Calculator::new(
-            CalculatorConfig::default(),
-        ))))
-    });
+    let caller = LocalModule::new(
+        caller_spec,
+        |_config: CalculatorConfig, handle| async move {
+            let resolver = handle.resolver().expect("a directory");
+            let calculator = wire_client(handle.hub(), resolver).await?;
+            let bare = handle.hub().get::<dyn CalculatorClient>();
+            let _ = wired.send((calculator, bare));
+            // It must serve something to register; what it serves is not measured.
+            Ok(routes(Arc::new(Calculator::new(
+                CalculatorConfig::default(),
+            ))))
+        },
+    );
     let cancel = CancellationToken::new();
     let running = host::start_with(config, vec![calculator, caller], cancel.clone())
         .await

@@ -14,8 +14,9 @@
 //! it like any module; it is ready (for its dependents) once registered. In-process
 //! consumers get the implementation the closure put in the hub (`register_local`), so
 //! their calls are plain method calls, with no serialisation. At shutdown it is
-//! deregistered, its handle's token is cancelled (its background tasks stop) and its
-//! server drains within the grace period; its socket file goes with the server.
+//! deregistered and its health turns NOT_SERVING, its handle's token is cancelled (its
+//! background tasks stop) and its server drains within the grace period; its socket file
+//! goes with the server.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,20 +28,22 @@ use super::identity::LocalIdentity;
 use super::outcome::{ModuleEnd, ModuleOutcome};
 use super::output::{Output, Stream};
 use super::readiness::ModuleReadiness;
-use crate::directory::{DirectoryClient, Registration};
+use crate::directory::DirectoryClient;
 use crate::heartbeat::spawn_heartbeat;
 use crate::hub::ClientHub;
 use crate::lifecycle::BoxError;
 use crate::oop::listen::Listener;
 use crate::oop::tls::ServingTls;
-use crate::oop::{ListenOn, ModuleHandle, ModuleSpec, Routes, with_reflection};
+use crate::oop::{
+    ConfigLayer, ListenOn, ModuleConfig, ModuleHandle, ModuleSpec, Routes, load_config,
+    with_standard_services,
+};
 
 type Build = Box<dyn FnOnce(serde_json::Value, ModuleHandle) -> BuildFuture + Send + 'static>;
 type BuildFuture = Pin<Box<dyn Future<Output = Result<Routes, BoxError>> + Send + 'static>>;
 
 /// A module linked into this host binary: its spec and its build closure, the same
-/// closure its own `main` hands to `oop::main` (config as JSON here: the module's
-/// generated code turns it into its typed config).
+/// closure its own `main` hands to `oop::main`.
 pub struct LocalModule {
     pub(crate) spec: ModuleSpec,
     /// Taken when the module is built: once per run.
@@ -48,15 +51,24 @@ pub struct LocalModule {
 }
 
 impl LocalModule {
-    pub fn new<F, Fut>(spec: ModuleSpec, build: F) -> Self
+    /// `build` gets the module's config from its entry in the host YAML, merged over
+    /// `C::default()` and validated as a module process's `--config` file is (a bad one
+    /// fails the module, naming the entry and the key).
+    pub fn new<C, F, Fut>(spec: ModuleSpec, build: F) -> Self
     where
-        F: FnOnce(serde_json::Value, ModuleHandle) -> Fut + Send + 'static,
+        C: ModuleConfig,
+        F: FnOnce(C, ModuleHandle) -> Fut + Send + 'static,
         Fut: Future<Output = Result<Routes, BoxError>> + Send + 'static,
     {
+        let module = spec.name;
         Self {
             spec,
-            build: Some(Box::new(move |config, handle| {
-                Box::pin(build(config, handle)) as BuildFuture
+            build: Some(Box::new(move |entry, handle| {
+                Box::pin(async move {
+                    let layer = ConfigLayer::from_host::<C>(module, entry)?;
+                    let config: C = load_config(&[layer])?;
+                    build(config, handle).await
+                }) as BuildFuture
             })),
         }
     }
@@ -144,18 +156,12 @@ impl LocalSupervisor {
             Ok(routes) => routes,
             Err(error) => return failed(format!("build: {error}")),
         };
-        // Served as an OoP module's are: health and reflection beside the module's routes,
-        // so health checkers and `cargo modgen call` need not know where it runs.
-        let (health, health_service) = tonic_health::server::health_reporter();
-        for service in spec.service_names {
-            health
-                .set_service_status(*service, tonic_health::ServingStatus::Serving)
-                .await;
-        }
-        let routes = match with_reflection(routes.add_service(health_service), &spec) {
-            Ok(routes) => routes,
+        // Health and reflection beside the module's routes, as an OoP module serves them.
+        let (routes, health) = match with_standard_services(routes, &spec) {
+            Ok(served) => served,
             Err(error) => return failed(error.to_string()),
         };
+        health.serving().await;
         let (listener, endpoint) = match self.bind() {
             Ok(bound) => bound,
             Err(reason) => return failed(reason),
@@ -167,10 +173,7 @@ impl LocalSupervisor {
             .add_routes(routes);
         // The socket file (on the `unix` transport) goes when this task ends.
         let mut server = listener.serve(router, drain.clone().cancelled_owned());
-        let registration = spec.service_names.iter().fold(
-            Registration::new(spec.name, &instance_id, spec.version),
-            |registration, service| registration.with_service(*service, &endpoint),
-        );
+        let registration = spec.registration(&instance_id, &endpoint);
         if let Err(status) = directory.register(&registration).await {
             drain.cancel();
             return failed(format!("cannot register: {}", status.message()));
@@ -189,18 +192,19 @@ impl LocalSupervisor {
         .await;
 
         self.stop.cancelled().await;
-        // Deregistered first, as an OoP module does on SIGTERM, then its tasks and server.
+        // Deregistered and marked NOT_SERVING first, as an OoP module is on SIGTERM, then
+        // its tasks and server.
         module_token.cancel();
         let _ = heartbeat.await;
         let _ = directory.deregister(spec.name, &instance_id).await;
+        health.not_serving().await;
         drain.cancel();
         let timed_out = tokio::time::timeout(self.grace_period, &mut server)
             .await
             .is_err();
         if timed_out {
-            // Dropping the task's future drops the socket file too.
-            server.abort();
-            let _ = server.await;
+            // The calls still open end here, not with the host process.
+            server.abandon().await;
         }
         ModuleEnd::LocalStopped { timed_out }
     }

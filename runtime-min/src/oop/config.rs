@@ -18,6 +18,14 @@ pub trait ModuleConfig: DeserializeOwned + Serialize + Default + Send + 'static 
     fn validate(&self) -> Result<(), ConfigError>;
 }
 
+/// An untyped config: whatever object the source holds, with no rules of its own (for a
+/// hand-written module that reads a key or two, or none).
+impl ModuleConfig for Map<String, Value> {
+    fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
 /// A broken rule of the configuration, at a key path like `limits.max_items`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{path}: {rule}")]

@@ -11,14 +11,19 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use tokio::net::UnixListener;
 use tokio::task::JoinHandle;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::UnixListenerStream;
+use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::transport::server::{Router, TcpIncoming};
 
 use super::OopError;
+use super::severable::Severable;
 use super::tls::ServingTls;
 use crate::client::unix::endpoint_for;
 use crate::identity::CallGuard;
@@ -106,19 +111,58 @@ impl Listener {
         self,
         router: GuardedRouter,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> JoinHandle<Result<(), tonic::transport::Error>> {
-        match self {
-            Self::Tcp { incoming, .. } => {
-                tokio::spawn(router.serve_with_incoming_shutdown(incoming, shutdown))
+    ) -> Serving {
+        let cut = CancellationToken::new();
+        let task = match self {
+            Self::Tcp { incoming, .. } => tokio::spawn(
+                router.serve_with_incoming_shutdown(incoming.map(severable(&cut)), shutdown),
+            ),
+            Self::Unix { incoming, file } => {
+                let incoming = incoming.map(severable(&cut));
+                tokio::spawn(async move {
+                    let served = router
+                        .serve_with_incoming_shutdown(incoming, shutdown)
+                        .await;
+                    drop(file);
+                    served
+                })
             }
-            Self::Unix { incoming, file } => tokio::spawn(async move {
-                let served = router
-                    .serve_with_incoming_shutdown(incoming, shutdown)
-                    .await;
-                drop(file);
-                served
-            }),
-        }
+        };
+        Serving { task, cut }
+    }
+}
+
+/// Wraps each accepted connection so that `cut` can sever it.
+fn severable<IO>(
+    cut: &CancellationToken,
+) -> impl FnMut(std::io::Result<IO>) -> std::io::Result<Severable<IO>> + use<IO> {
+    let cut = cut.clone();
+    move |accepted| accepted.map(|io| Severable::new(io, &cut))
+}
+
+/// A server being served: awaiting it waits for it to end (to stop by itself, fail, or
+/// finish draining after its shutdown signal).
+pub(crate) struct Serving {
+    task: JoinHandle<Result<(), tonic::transport::Error>>,
+    /// Cuts every connection the server accepted (`severable`).
+    cut: CancellationToken,
+}
+
+impl Serving {
+    /// Gives the server up: stops it and cuts its connections, ending the calls still on
+    /// them; its socket file goes with it. Returns once the server's task is gone.
+    pub(crate) async fn abandon(self) {
+        self.cut.cancel();
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+impl Future for Serving {
+    type Output = Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.task).poll(cx)
     }
 }
 
@@ -144,7 +188,7 @@ pub(crate) struct SocketFile {
 impl SocketFile {
     /// Removes a stale socket at `path` (never any other kind of file), binds, and makes
     /// the socket 0600.
-    fn bind(path: &Path) -> std::io::Result<(UnixListener, Self)> {
+    pub(crate) fn bind(path: &Path) -> std::io::Result<(UnixListener, Self)> {
         remove_stale_socket(path)?;
         let listener = UnixListener::bind(path)?;
         let file = Self {

@@ -29,6 +29,8 @@ mod handle;
 pub(crate) mod listen;
 mod logging;
 mod server;
+mod services;
+mod severable;
 pub(crate) mod tls;
 
 use std::future::Future;
@@ -55,6 +57,7 @@ use crate::identity::ModuleIdentity;
 use crate::lifecycle::{self, LifecycleError};
 use listen::Listener;
 use server::{Announce, DEREGISTER_TIMEOUT, OopServer};
+pub(crate) use services::with_standard_services;
 
 /// The start of the line printed to stdout once the module serves (and is registered,
 /// when there is a directory); the endpoint follows.
@@ -70,6 +73,16 @@ pub struct ModuleSpec {
     /// Encoded `FileDescriptorSet`s, for server reflection.
     pub file_descriptor_sets: &'static [&'static [u8]],
     pub heartbeat_interval: Duration,
+}
+
+impl ModuleSpec {
+    /// The directory entry of one instance: every service of the module at `endpoint`.
+    pub fn registration(&self, instance_id: &str, endpoint: &str) -> Registration {
+        self.service_names.iter().fold(
+            Registration::new(self.name, instance_id, self.version),
+            |registration, service| registration.with_service(*service, endpoint),
+        )
+    }
 }
 
 /// Why a run failed.
@@ -204,31 +217,19 @@ where
     };
     let routes = build(config, handle).await.map_err(OopError::Build)?;
 
-    let (health, health_service) = tonic_health::server::health_reporter();
-    let routes = with_reflection(routes.add_service(health_service), &spec)?;
+    let (routes, health) = with_standard_services(routes, &spec)?;
     let (listener, endpoint) = Listener::bind(&launch.listen, &serving)?;
 
-    let announce = directory.map(|client| {
-        let registration = spec.service_names.iter().fold(
-            Registration::new(spec.name, &instance_id, spec.version),
-            |registration, service| registration.with_service(*service, &endpoint),
-        );
-        Announce {
-            client,
-            registration,
-            heartbeat_interval: launch.heartbeat_interval.unwrap_or(spec.heartbeat_interval),
-        }
+    let announce = directory.map(|client| Announce {
+        client,
+        registration: spec.registration(&instance_id, &endpoint),
+        heartbeat_interval: launch.heartbeat_interval.unwrap_or(spec.heartbeat_interval),
     });
     let server = OopServer {
         routes: Some(routes),
         guard: identity.watched_guard(spec.name, root.child_token()),
         listener: Some(listener),
         health,
-        service_names: spec
-            .service_names
-            .iter()
-            .map(|name| name.to_string())
-            .collect(),
         announce,
         drain_timeout: launch.shutdown_timeout,
     };
@@ -256,23 +257,4 @@ fn load_launch_config<C: ModuleConfig>(launch: &Launch) -> Result<C, LoadError> 
         layers.push(ConfigLayer::from_env_json::<C>(name, json)?);
     }
     config::load(&layers)
-}
-
-/// `routes` plus server reflection (v1 and v1alpha) of the spec's descriptors; also what a
-/// host serves for its `type: local` modules.
-pub(crate) fn with_reflection(routes: Routes, spec: &ModuleSpec) -> Result<Routes, OopError> {
-    let builder = || {
-        spec.file_descriptor_sets.iter().fold(
-            tonic_reflection::server::Builder::configure(),
-            |builder, set| builder.register_encoded_file_descriptor_set(set),
-        )
-    };
-    let v1 = builder()
-        .build_v1()
-        .map_err(|error| OopError::Reflection(error.to_string()))?;
-    // v1alpha too: grpcurl and older clients ask for it.
-    let v1alpha = builder()
-        .build_v1alpha()
-        .map_err(|error| OopError::Reflection(error.to_string()))?;
-    Ok(routes.add_service(v1).add_service(v1alpha))
 }

@@ -8,8 +8,6 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
-use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
 
 use crate::directory::{DirectoryClient, Registration};
 use crate::heartbeat::spawn_heartbeat;
@@ -17,6 +15,7 @@ use crate::identity::CallGuard;
 use crate::lifecycle::{BoxError, Module, ReadySignal};
 
 use super::listen::Listener;
+use super::services::ModuleHealth;
 
 /// Bound on deregistering at shutdown: the directory answers from memory, and a module
 /// must not hang on its way out when the directory is gone (TTL eviction covers that).
@@ -35,8 +34,7 @@ pub(crate) struct OopServer {
     pub guard: CallGuard,
     /// TCP (plain or TLS) or a Unix socket (`oop::listen`).
     pub listener: Option<Listener>,
-    pub health: HealthReporter,
-    pub service_names: Vec<String>,
+    pub health: ModuleHealth,
     pub announce: Option<Announce>,
     pub drain_timeout: Duration,
 }
@@ -44,11 +42,7 @@ pub(crate) struct OopServer {
 #[async_trait::async_trait]
 impl Module for OopServer {
     async fn init(&mut self) -> Result<(), BoxError> {
-        for name in &self.service_names {
-            self.health
-                .set_service_status(name, ServingStatus::Serving)
-                .await;
-        }
+        self.health.serving().await;
         Ok(())
     }
 
@@ -71,7 +65,7 @@ impl Module for OopServer {
         let heartbeat = match &self.announce {
             Some(announce) => {
                 if let Err(status) = announce.client.register(&announce.registration).await {
-                    server.abort();
+                    server.abandon().await;
                     return Err(format!(
                         "registering with the directory failed: {:?}: {}",
                         status.code(),
@@ -115,12 +109,7 @@ impl Module for OopServer {
         if let Some(announce) = &self.announce {
             self.deregister(announce).await;
         }
-        // "" is the whole server's status, which health checkers ask for by default.
-        for name in self.service_names.iter().map(String::as_str).chain([""]) {
-            self.health
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
-        }
+        self.health.not_serving().await;
         if let Some(result) = ended_early {
             return match result {
                 Ok(Ok(())) => Err("the gRPC server stopped by itself".into()),
@@ -140,7 +129,7 @@ impl Module for OopServer {
             }
             Ok(Err(join_error)) => Err(format!("the gRPC server task failed: {join_error}").into()),
             Err(_) => {
-                server.abort();
+                server.abandon().await;
                 tracing::warn!(timeout = ?self.drain_timeout, "in-flight calls did not finish in time; abandoned");
                 Ok(())
             }

@@ -116,7 +116,7 @@ pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStrea
         use std::time::Duration;
 
         use modgen_runtime::host::LocalModule;
-        use modgen_runtime::oop::{self, BoxError, ConfigLayer, ModuleHandle, ModuleSpec, Routes};
+        use modgen_runtime::oop::{self, BoxError, ModuleHandle, ModuleSpec, Routes};
 
         use super::config::#config;
 
@@ -155,9 +155,7 @@ pub fn emit(model: &Model, names: &ModuleNames, sdk: &TokenStream) -> TokenStrea
             F: FnOnce(#config, ModuleHandle) -> Fut + Send + 'static,
             Fut: Future<Output = Result<Arc<S>, BoxError>> + Send + 'static,
         >(build: F) -> LocalModule {
-            LocalModule::new(SPEC, move |config, handle: ModuleHandle| async move {
-                let layer = ConfigLayer::from_host::<#config>(SPEC.name, config)?;
-                let config: #config = oop::load_config(&[layer])?;
+            LocalModule::new(SPEC, move |config: #config, handle: ModuleHandle| async move {
                 let hub = handle.hub().clone();
                 let service = build(config, handle).await?;
                 #(#register_locals)*
