@@ -53,7 +53,7 @@ pub struct LocalModule {
 impl LocalModule {
     /// `build` gets the module's config from its entry in the host YAML, merged over
     /// `C::default()` and validated as a module process's `--config` file is (a bad one
-    /// fails the module, naming the entry and the key).
+    /// fails the module, naming the key).
     pub fn new<C, F, Fut>(spec: ModuleSpec, build: F) -> Self
     where
         C: ModuleConfig,
