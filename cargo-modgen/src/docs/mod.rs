@@ -16,7 +16,7 @@
 //!   column, which changes no rendering but is what clippy asks for;
 //! - tabs become spaces, invisible characters are dropped, a common indent is removed.
 //!
-//! [`blocks`] handles the line structure, [`inline`] the text of each paragraph, [`links`]
+//! `blocks` handles the line structure, `inline` the text of each paragraph, `links`
 //! what a proto name resolves to.
 
 mod blocks;

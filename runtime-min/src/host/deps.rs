@@ -2,7 +2,7 @@
 //! refusals (a cycle, a name that is not a module of the host) found before anything runs.
 //!
 //! The order is only half of it: a dependent is *started* once its dependencies are
-//! ready (see [`super::readiness`]), so a slow dependency delays its dependents and
+//! ready (see `host::readiness`), so a slow dependency delays its dependents and
 //! nothing else.
 
 use std::fmt;

@@ -1,6 +1,6 @@
 //! The module crate (`<name>/`: the user's implementation plus its generated glue) and the
 //! workspace around it (`new`'s scaffolding). The SDK comes from `emit::sdk`; this module
-//! composes both into one [`FileSet`] rooted at the workspace.
+//! composes both into one [`FileSet`](crate::fileset::FileSet) rooted at the workspace.
 //!
 //! Ownership follows the design table: `src/generated/**` and `config/*` belong to the
 //! generator and are rewritten by every `generate`; `Cargo.toml`, `src/lib.rs`,
