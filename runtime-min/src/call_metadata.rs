@@ -72,11 +72,8 @@ impl CallMetadata {
         check_name(name, false)?;
         let key = AsciiMetadataKey::from_bytes(name.as_bytes())
             .map_err(|_| MetadataError::InvalidName(name.to_owned()))?;
-        let visible = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
-        let value = AsciiMetadataValue::try_from(value)
-            .ok()
-            .filter(|_| visible)
-            .ok_or_else(|| MetadataError::InvalidValue(name.to_owned()))?;
+        let value =
+            visible_ascii(value).ok_or_else(|| MetadataError::InvalidValue(name.to_owned()))?;
         self.entries.insert(key, value);
         Ok(())
     }
@@ -210,6 +207,19 @@ impl ResponseMetadata {
     fn lock(&self) -> std::sync::MutexGuard<'_, CallMetadata> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `value` as a metadata value, if it is visible ASCII (printable, or a space): what a
+/// receiver can read back as text. `MetadataValue` would take bytes >= 0x80 too.
+pub(crate) fn visible_ascii(value: &str) -> Option<AsciiMetadataValue> {
+    if !is_visible_ascii(value) {
+        return None;
+    }
+    AsciiMetadataValue::try_from(value).ok()
+}
+
+pub(crate) fn is_visible_ascii(value: &str) -> bool {
+    value.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
-use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap, MetadataValue};
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 
 pub use crate::call_metadata::{CallMetadata, MetadataError, ResponseMetadata};
+use crate::call_metadata::{is_visible_ascii, visible_ascii};
 use crate::identity::CallerCredential;
 
 /// Metadata key of the request id, echoed on responses.
@@ -296,13 +297,6 @@ fn insert_ascii(metadata: &mut MetadataMap, key: &AsciiMetadataKey, value: &str)
     }
 }
 
-/// `value` as a metadata value, if it is visible ASCII (see [`insert_ascii`]).
-fn visible_ascii(value: &str) -> Option<AsciiMetadataValue> {
-    MetadataValue::try_from(value)
-        .ok()
-        .filter(|_| is_visible_ascii(value))
-}
-
 /// A received value's text without surrounding blanks; `None` if it is not text or blank.
 fn trimmed_text(value: &AsciiMetadataValue) -> Option<&str> {
     value
@@ -310,10 +304,6 @@ fn trimmed_text(value: &AsciiMetadataValue) -> Option<&str> {
         .ok()
         .map(str::trim)
         .filter(|value| !value.is_empty())
-}
-
-fn is_visible_ascii(value: &str) -> bool {
-    value.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 #[cfg(test)]

@@ -13,16 +13,18 @@ mod oop_fixture;
 mod echo;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use echo::{EchoReply, EchoRequest};
 use host_support::{Host, PATIENCE, echo_module_binary};
 use modgen_runtime::client::tls::CaBundle;
-use modgen_runtime::client::{ClientOptions, RetryPolicy, connect_trusting};
-use modgen_runtime::directory::DirectoryClient;
-use modgen_runtime::host::HostConfig;
+use modgen_runtime::client::{ClientOptions, RetryPolicy, ServiceChannels, connect_trusting};
+use modgen_runtime::directory::{DirectoryClient, StaticResolver};
+use modgen_runtime::host::{self, HostConfig};
 use modgen_runtime::identity::{CREDENTIAL_HEADER, Issuer};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer as CaIssuer, KeyPair};
+use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
 const READY: &str = "modgen: listening on ";
@@ -212,6 +214,19 @@ modules:
             .contains("no CA bundle to verify it with (set MODGEN_TLS_CA_FILE"),
         "{no_bundle}"
     );
+    // The same through a client that resolves: the call fails with what is missing
+    // (FAILED_PRECONDITION, not retried), not as "no live instance".
+    let resolved = ServiceChannels::new(
+        echo::SERVICE_NAME,
+        Arc::new(StaticResolver(vec![back.clone()])),
+        once(),
+    );
+    let status = resolved.pick().await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status:?}");
+    assert!(
+        status.message().contains("no CA bundle to verify it with"),
+        "{status:?}"
+    );
     let no_roots = async {
         let channel = tonic::transport::Endpoint::from_shared(back.clone())
             .unwrap()
@@ -234,6 +249,31 @@ modules:
 
     host.signal(libc::SIGTERM);
     assert!(host.wait_exit(PATIENCE).success());
+}
+
+/// Each file readable, but the key is not the certificate's: the host refuses to start,
+/// before its directory or any module does, rather than each module failing alone.
+#[tokio::test]
+async fn the_host_refuses_a_certificate_and_key_that_do_not_belong_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("modgen test CA");
+    let (certificate, _) = ca.server_certificate();
+    let (_, other_key) = ca.server_certificate();
+    write(dir.path(), "ca.pem", &ca.pem);
+    write(dir.path(), "server.pem", &certificate);
+    write(dir.path(), "other.key", &other_key);
+    let yaml = "tls: { certificate: server.pem, key: other.key, ca: ca.pem }\nmodules: {}\n";
+    let config = HostConfig::from_yaml_str(yaml, &dir.path().join("host.yaml")).unwrap();
+    let error = host::start(config, CancellationToken::new())
+        .await
+        .err()
+        .expect("the host does not start");
+    assert!(
+        error
+            .to_string()
+            .starts_with("tls: the certificate and key cannot be used together"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 
 use super::ClientOptions;
-use super::connect::Target;
+use super::connect::{ConnectError, Target};
 use crate::directory::Resolver;
 use crate::identity::CallerCredential;
 
@@ -121,7 +121,7 @@ impl ServiceChannels {
     }
 
     /// The credential calls over these channels present instead of the process's.
-    pub fn caller_credential(&self) -> Option<&CallerCredential> {
+    pub(crate) fn caller_credential(&self) -> Option<&CallerCredential> {
         self.inner.credential.as_ref()
     }
 
@@ -169,6 +169,9 @@ impl ServiceChannels {
 
     /// The next of the listed endpoints, connecting lazily to one not used before.
     fn next_listed(&self, state: &mut State) -> Result<Picked, tonic::Status> {
+        // Why the last `https://` entry was skipped: the call's error if none is left,
+        // since a missing CA bundle is a setting to fix, not an instance gone.
+        let mut unverifiable = None;
         while !state.endpoints.is_empty() {
             let index = state.next % state.endpoints.len();
             state.next = state.next.wrapping_add(1);
@@ -193,8 +196,14 @@ impl ServiceChannels {
                     // instances can serve.
                     tracing::warn!(service = %self.inner.service_name, %error, "skipping endpoint");
                     state.endpoints.remove(index);
+                    if matches!(error, ConnectError::Tls { .. }) {
+                        unverifiable = Some(error);
+                    }
                 }
             }
+        }
+        if let Some(error) = unverifiable {
+            return Err(error.into());
         }
         Err(tonic::Status::unavailable(format!(
             "no live instance of service '{}' in the directory",

@@ -62,7 +62,12 @@ fn endpoint_trusting(
         .connect_timeout(options.connect_timeout)
         .tcp_nodelay(true);
     if endpoint.uri().scheme_str() == Some("https") {
-        return tls::secure(endpoint, uri, ca.or(tls::process_ca()));
+        // The process's bundle is looked up only when none is given: a lookup settles it.
+        let ca = match ca {
+            Some(ca) => Some(ca),
+            None => tls::process_ca(),
+        };
+        return tls::secure(endpoint, uri, ca);
     }
     Ok(endpoint)
 }

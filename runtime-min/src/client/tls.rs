@@ -37,10 +37,17 @@ impl CaBundle {
 /// `None` once looked up and absent (or unusable: that is logged once).
 static PROCESS_CA: OnceLock<Option<CaBundle>> = OnceLock::new();
 
-/// Makes `ca` what this process's clients trust for `https://` endpoints. Returns false
-/// when the process's bundle was already settled (installed, or looked up by a call).
+/// Makes `ca` what this process's clients trust for `https://` endpoints. Returns false,
+/// and says so in the log, when the process's bundle was already settled (installed, or
+/// looked up by an earlier `https://` connection): one process trusts one bundle.
 pub fn install_process_ca(ca: CaBundle) -> bool {
-    PROCESS_CA.set(Some(ca)).is_ok()
+    let installed = PROCESS_CA.set(Some(ca)).is_ok();
+    if !installed {
+        tracing::warn!(
+            "this process's CA bundle was settled before; the one given now is not used for https endpoints"
+        );
+    }
+    installed
 }
 
 /// The process's bundle: installed, else `MODGEN_TLS_CA_FILE` read on first use.

@@ -104,10 +104,11 @@ fn shared_slot(runtime: Handle, key: SlotKey) -> Arc<Slot> {
     // Saturates ~584 years out: a deadline that far away may as well be that far.
     let end = *EPOCH + Duration::from_nanos(number.saturating_mul(SLOT.as_nanos() as u64));
     let fired = slot.clone();
+    // Forgotten when it has fired, or when its runtime shuts down (the task is dropped
+    // then, polled or not, and so are the calls waiting on it).
+    let forget = Forget(key);
     runtime.spawn(async move {
-        // Forgotten when it has fired, or when its runtime shuts down (the task is dropped
-        // then, and so are the calls waiting on it).
-        let _forget = Forget(key);
+        let _forget = forget;
         tokio::time::sleep(end.saturating_duration_since(Instant::now())).await;
         fired.expired.store(true, Ordering::Release);
         fired.notify.notify_waiters();
