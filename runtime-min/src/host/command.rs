@@ -88,7 +88,7 @@ pub fn main(locals: Vec<LocalModule>) -> ExitCode {
 }
 
 /// Points every `type: oop` module whose executable's file name is in `dir` at that file.
-pub fn run_executables_from(config: &mut HostConfig, dir: &Path) {
+pub(crate) fn run_executables_from(config: &mut HostConfig, dir: &Path) {
     for module in &mut config.modules {
         if module.runtime.kind != RuntimeKind::Oop {
             continue;

@@ -86,9 +86,8 @@ pub struct LocalRun {
     pub directory_token: Option<String>,
     pub heartbeat_interval: Duration,
     /// What local modules serve with on TCP, built once from the host YAML's `tls:`
-    /// files (TLS with a certificate, as a process serves); the error, when certificate
-    /// and key cannot be used together, fails each local module as it binds.
-    pub tls: Result<ServingTls, String>,
+    /// files (TLS with a certificate, as a process serves).
+    pub tls: ServingTls,
 }
 
 pub struct LocalSupervisor {
@@ -140,6 +139,9 @@ impl LocalSupervisor {
             Err(error) => return failed(format!("cannot reach the directory: {error}")),
         };
         let module_token = self.stop.child_token();
+        // Cancelled however this ends: a module that fails after its build must not
+        // leave the tasks it started running until the host stops.
+        let _module_tasks = module_token.clone().drop_guard();
         let handle = ModuleHandle {
             name: spec.name,
             instance_id: uuid::Uuid::new_v4().to_string(),
@@ -213,8 +215,7 @@ impl LocalSupervisor {
     /// module's socket in the run directory, or loopback TCP, with TLS when the host has
     /// a certificate. Returns the listener and the endpoint to register.
     fn bind(&self) -> Result<(Listener, String), String> {
-        let tls = self.run.tls.as_ref().map_err(Clone::clone)?;
-        Listener::bind(&self.listen, tls).map_err(|error| error.to_string())
+        Listener::bind(&self.listen, &self.run.tls).map_err(|error| error.to_string())
     }
 
     /// Through `&mut self`: the build closure need not be `Sync`, so no `&self` may be

@@ -47,7 +47,7 @@ use futures_util::future::join_all;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use command::{main, run_executables_from};
+pub use command::main;
 pub use config::{
     ConfigError, DirectoryAuth, DirectoryBackend, DirectorySettings, Execution, HostConfig,
     IdentitySettings, ModuleEntry, ModuleRuntime, OnGiveUp, RestartPolicy, RuntimeKind,
@@ -58,7 +58,7 @@ pub use local::LocalModule;
 pub use outcome::{HostOutcome, ModuleEnd, ModuleOutcome};
 
 use crate::identity::run_dir;
-use crate::oop::tls::ServingTls;
+use crate::oop::tls::{ServingTls, ServingTlsError};
 use identity::HostIdentity;
 use launch::{Launch, RunEnvironment};
 use output::{Output, Stream};
@@ -85,6 +85,9 @@ pub enum HostError {
     Identity(String),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    /// The `tls:` certificate and key, each readable, do not make a usable identity.
+    #[error("tls: the certificate and key cannot be used together: {0}")]
+    TlsIdentity(String),
     /// The private run directory (credentials, module sockets) cannot be created.
     #[error("cannot create the run directory {}: {source}", .path.display())]
     RunDir {
@@ -177,7 +180,7 @@ pub async fn start_with(
     output
         .host_line(
             Stream::Stdout,
-            format!("directory listening on {}", directory.endpoint()),
+            format!("{DIRECTORY_LISTENING}{}", directory.endpoint()),
         )
         .await;
 
@@ -292,6 +295,19 @@ pub async fn start_with(
     })
 }
 
+/// What the host's line announcing its directory says before the endpoint.
+const DIRECTORY_LISTENING: &str = "directory listening on ";
+
+/// The directory endpoint a host announced, if `line` (of its stdout) is that
+/// announcement: how a process running a host learns where to call.
+pub fn announced_directory(line: &str) -> Option<&str> {
+    let endpoint = line
+        .strip_prefix(output::HOST_LINE_PREFIX)?
+        .strip_prefix(DIRECTORY_LISTENING)?
+        .trim();
+    (!endpoint.is_empty()).then_some(endpoint)
+}
+
 /// [`start`], then [`RunningHost::wait`]: what `modgen-host` and `cargo modgen run` do.
 pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOutcome, HostError> {
     start(config, cancel).await?.wait().await
@@ -300,13 +316,19 @@ pub async fn run(config: HostConfig, cancel: CancellationToken) -> Result<HostOu
 /// Reads the `tls:` files once for the whole run. The host's own clients (its `local`
 /// modules calling `oop` ones) verify `https://` endpoints with the CA bundle the modules
 /// get; its local modules serve with the certificate. The YAML's files were checked at
-/// load; a config built in code is checked here.
-fn load_tls(tls: &crate::tls::TlsFiles) -> Result<Result<ServingTls, String>, HostError> {
+/// load; a config built in code is checked here, and so is whether certificate and key
+/// belong together, before anything starts.
+fn load_tls(tls: &crate::tls::TlsFiles) -> Result<ServingTls, HostError> {
     let material = tls.load()?;
+    let serving = ServingTls::from_material(&material).map_err(|error| match error {
+        ServingTlsError::Files(error) => HostError::Tls(error),
+        ServingTlsError::Identity(reason) => HostError::TlsIdentity(reason),
+    })?;
+    // Only once the host can start with them: a refused start changes nothing.
     if let Some(ca) = &material.ca {
         crate::client::tls::install_process_ca(crate::client::tls::CaBundle::from_pem(ca));
     }
-    Ok(ServingTls::from_material(&material).map_err(|error| format!("TLS settings: {error}")))
+    Ok(serving)
 }
 
 /// One supervisor task per module, in file order; each waits for its dependencies'
@@ -315,7 +337,7 @@ fn load_tls(tls: &crate::tls::TlsFiles) -> Result<Result<ServingTls, String>, Ho
 fn spawn_supervisors(
     config: &HostConfig,
     mut locals: std::collections::HashMap<String, LocalModule>,
-    local_tls: Result<ServingTls, String>,
+    local_tls: ServingTls,
     run: &RunEnvironment,
     presence: &Presence,
     output: &Output,

@@ -12,6 +12,9 @@ use tokio::sync::mpsc;
 
 /// Longer lines are forwarded in pieces, so a module that never writes a newline cannot
 /// grow the host's memory without bound.
+/// What starts every line the host itself writes.
+pub(crate) const HOST_LINE_PREFIX: &str = "modgen-host: ";
+
 const MAX_LINE: usize = 64 * 1024;
 
 /// How many lines may wait for the writer before forwarders (and so modules) wait.
@@ -55,7 +58,7 @@ impl Output {
 
     /// A host message (`modgen-host: ...`) on the given stream.
     pub async fn host_line(&self, stream: Stream, message: impl std::fmt::Display) {
-        let line = format!("modgen-host: {message}\n").into_bytes();
+        let line = format!("{HOST_LINE_PREFIX}{message}\n").into_bytes();
         let _ = self.lines.send((stream, line)).await;
     }
 
