@@ -127,7 +127,7 @@ pub fn generate_sdk(model: &Model, options: &SdkOptions) -> Result<FileSet, Erro
 pub use emit::module::generate_module;
 /// The workspace's host crate (`host/`), linking every module of the workspace.
 #[cfg(feature = "files")]
-pub use emit::module::{HOST_DIR, HostMember, generate_host, host_package, host_package_of};
+pub use emit::module::{HOST_DIR, HostMember, generate_host, host_package_of};
 pub use emit::module::{WorkspaceOptions, module_tokens};
 
 /// The whole module workspace for `model`: the SDK under `<sdk crate>/`, the module crate

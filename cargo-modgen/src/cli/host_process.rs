@@ -13,9 +13,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::workspace::directory_endpoint_file;
 
-/// What the host prints once its directory listens (`modgen_runtime::host::start`).
-const DIRECTORY_LINE: &str = "modgen-host: directory listening on ";
-
 /// Runs `binary --config host_yaml --executables-dir <its directory>` until it exits or
 /// this process gets SIGINT/SIGTERM, which is passed on as one SIGTERM (the host stops
 /// its modules gracefully); the exit status is the host's.
@@ -86,13 +83,8 @@ async fn supervise(binary: &Path, host_yaml: &Path, root: &Path) -> Result<ExitC
 async fn forward_output(stdout: tokio::process::ChildStdout, endpoint_file: PathBuf) {
     let mut lines = BufReader::new(stdout).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        if let Some(endpoint) = line.strip_prefix(DIRECTORY_LINE) {
-            super::run::remember_endpoint(&endpoint_file, endpoint.trim());
-            eprintln!(
-                "modgen: call a module with `cargo modgen call <package.Service>/<Method> \
-                 '<json>'` (directory {}); Ctrl-C stops everything",
-                endpoint.trim()
-            );
+        if let Some(endpoint) = modgen_runtime::host::announced_directory(&line) {
+            super::run::announce_endpoint(&endpoint_file, endpoint);
         }
         // One short line at a time, so a blocking write is fine; a closed stdout is not a
         // reason to stop the host.

@@ -79,12 +79,7 @@ fn run_in_process(config: HostConfig, root: &Path) -> Result<ExitCode, String> {
             .await
             .map_err(|error| error.to_string())?;
         let endpoint_file = directory_endpoint_file(root);
-        remember_endpoint(&endpoint_file, running.directory_endpoint());
-        eprintln!(
-            "modgen: call a module with `cargo modgen call <package.Service>/<Method> '<json>'` \
-             (directory {}); Ctrl-C stops everything",
-            running.directory_endpoint()
-        );
+        announce_endpoint(&endpoint_file, running.directory_endpoint());
         let outcome = running.wait().await.map_err(|error| error.to_string());
         let _ = std::fs::remove_file(&endpoint_file);
         Ok(if outcome?.is_clean() {
@@ -264,7 +259,17 @@ fn point_at_built_binaries(config: &mut HostConfig, binaries: &BTreeMap<String, 
     }
 }
 
-pub(super) fn remember_endpoint(file: &Path, endpoint: &str) {
+/// Remembers the running host's directory for `cargo modgen call` and tells the user how
+/// to call.
+pub(super) fn announce_endpoint(file: &Path, endpoint: &str) {
+    remember_endpoint(file, endpoint);
+    eprintln!(
+        "modgen: call a module with `cargo modgen call <package.Service>/<Method> '<json>'` \
+         (directory {endpoint}); Ctrl-C stops everything"
+    );
+}
+
+fn remember_endpoint(file: &Path, endpoint: &str) {
     let written = file
         .parent()
         .map(std::fs::create_dir_all)

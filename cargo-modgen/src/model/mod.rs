@@ -117,6 +117,27 @@ impl Method {
     pub fn tonic_stream_type(&self) -> String {
         format!("{}Stream", self.proto_name)
     }
+
+    /// What the API method takes after `ctx`: every emitter that declares, implements or
+    /// calls it asks here.
+    pub fn request_param(&self) -> RequestParam {
+        match (self.streaming.client_streams(), &self.input) {
+            (true, _) => RequestParam::Stream,
+            (false, MessageRef::Unit) => RequestParam::Unit,
+            (false, _) => RequestParam::Message,
+        }
+    }
+}
+
+/// What an API method takes after `ctx`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestParam {
+    /// `requests: ApiStream<T>`: the RPC streams its requests.
+    Stream,
+    /// Nothing: a unary request of `google.protobuf.Empty`.
+    Unit,
+    /// `request: T`.
+    Message,
 }
 
 /// The four kinds of gRPC call.

@@ -31,11 +31,11 @@ pub struct HostMember<'a> {
 }
 
 /// The host crate's package name: the workspace's first module's, with `-host`.
-pub fn host_package(members: &[HostMember<'_>]) -> String {
+fn host_package(members: &[HostMember<'_>]) -> String {
     host_package_of(members.first().map(|m| m.model.module.name.as_str()))
 }
 
-/// [`host_package`] from the name of the workspace's first module alone (`run` reads
+/// The host package's name from the name of the workspace's first module alone (`run` reads
 /// only the manifests).
 pub fn host_package_of(first_module: Option<&str>) -> String {
     format!("{}-host", first_module.unwrap_or("modgen"))

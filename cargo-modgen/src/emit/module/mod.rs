@@ -42,7 +42,7 @@ pub(crate) use files::user_file;
 #[cfg(feature = "files")]
 pub use files::{generate_module, generate_workspace};
 #[cfg(feature = "files")]
-pub use host_crate::{HOST_DIR, HostMember, generate_host, host_package, host_package_of};
+pub use host_crate::{HOST_DIR, HostMember, generate_host, host_package_of};
 pub use names::ModuleNames;
 
 /// Knobs of workspace generation that are not in the manifest: they depend on where the

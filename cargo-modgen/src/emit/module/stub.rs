@@ -7,7 +7,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use crate::emit::rust::ident;
-use crate::model::{MessageRef, Method, Model, Service};
+use crate::model::{MessageRef, Method, Model, RequestParam, Service};
 
 /// How a stub spells the names it uses.
 pub trait Spelling {
@@ -28,10 +28,10 @@ pub fn stub(service: &Service, method: &Method, spelling: &impl Spelling) -> Tok
     let input = spelling.message(&method.input);
     let output = spelling.message(&method.output);
     let api_stream = spelling.api_stream();
-    let params = match (method.streaming.client_streams(), &method.input) {
-        (true, _) => quote! { , _requests: #api_stream<#input> },
-        (false, MessageRef::Unit) => quote! {},
-        (false, _) => quote! { , _request: #input },
+    let params = match method.request_param() {
+        RequestParam::Stream => quote! { , _requests: #api_stream<#input> },
+        RequestParam::Unit => quote! {},
+        RequestParam::Message => quote! { , _request: #input },
     };
     let result = spelling.result();
     let error = spelling.error();

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::emit::rust::{doc, docs, ident, message_type};
-use crate::model::{MessageRef, Method, Model, Service, Streaming};
+use crate::model::{Method, Model, RequestParam, Service, Streaming};
 
 pub fn emit(model: &Model) -> TokenStream {
     let error = ident(&model.sdk.error_type);
@@ -64,10 +64,7 @@ pub fn signature(method: &Method, error: &proc_macro2::Ident) -> TokenStream {
         method_docs = doc(&format!("The `{}` RPC.", method.proto_name));
     }
     let deprecated = method.deprecated.then(|| quote! { #[deprecated] });
-    // The RPC's name wins over the `into_*`/`from_*` convention (which expects `self` /
-    // no receiver): renaming would surprise everyone who knows the proto.
-    let convention = (method.api_name.starts_with("into_") || method.api_name.starts_with("from_"))
-        .then(|| quote! { #[allow(clippy::wrong_self_convention)] });
+    let convention = convention_allow(method);
     let (params, output) = parts(method, error);
     quote! {
         #method_docs
@@ -77,14 +74,22 @@ pub fn signature(method: &Method, error: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-/// `, request: T` (nothing for an `Empty` unary request) and the return type.
+/// `#[allow(clippy::wrong_self_convention)]` for a method named `into_*`/`from_*`, on
+/// every implementation of it too: the RPC's name wins over the convention (which expects
+/// `self` / no receiver), since renaming would surprise everyone who knows the proto.
+pub fn convention_allow(method: &Method) -> Option<TokenStream> {
+    (method.api_name.starts_with("into_") || method.api_name.starts_with("from_"))
+        .then(|| quote! { #[allow(clippy::wrong_self_convention)] })
+}
+
+/// `, request: T` (see [`RequestParam`]) and the return type.
 pub fn parts(method: &Method, error: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
     let input = message_type(&method.input);
     let output = message_type(&method.output);
-    let params = match (method.streaming.client_streams(), &method.input) {
-        (true, _) => quote! { , requests: ApiStream<#input> },
-        (false, MessageRef::Unit) => quote! {},
-        (false, _) => quote! { , request: #input },
+    let params = match method.request_param() {
+        RequestParam::Stream => quote! { , requests: ApiStream<#input> },
+        RequestParam::Unit => quote! {},
+        RequestParam::Message => quote! { , request: #input },
     };
     let output = match method.streaming {
         Streaming::Unary | Streaming::ClientStreaming => quote! { Result<#output, #error> },

@@ -12,7 +12,7 @@ use quote::quote;
 use super::api::parts;
 use super::service_name_const;
 use crate::emit::rust::{doc, ident};
-use crate::model::{MessageRef, Method, Model, Service, Streaming};
+use crate::model::{Method, Model, RequestParam, Service, Streaming};
 
 pub fn emit(model: &Model) -> TokenStream {
     let error = ident(&model.sdk.error_type);
@@ -117,10 +117,10 @@ fn method(service: &Service, method: &Method, error: &Ident) -> TokenStream {
         Streaming::ClientStreaming => "client_streaming",
         Streaming::Bidi => "bidi",
     });
-    let request = match (method.streaming.client_streams(), &method.input) {
-        (false, MessageRef::Unit) => quote! { () },
-        (false, _) => quote! { request },
-        (true, _) => quote! { requests },
+    let request = match method.request_param() {
+        RequestParam::Unit => quote! { () },
+        RequestParam::Message => quote! { request },
+        RequestParam::Stream => quote! { requests },
     };
     quote! {
         async fn #name(&self, ctx: &CallContext #params) -> #output {

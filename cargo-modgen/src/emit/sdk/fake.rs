@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 
 use super::api;
 use crate::emit::rust::{doc, ident, message_type};
-use crate::model::{MessageRef, Method, Model, Service};
+use crate::model::{Method, Model, RequestParam, Service};
 
 /// `FakeCalculatorClient` for the trait `CalculatorClient`.
 pub fn fake_name(service: &Service) -> Ident {
@@ -133,14 +133,11 @@ fn stream_note(method: &Method) -> &'static str {
 fn fake_method(method: &Method, error: &Ident) -> TokenStream {
     let name = ident(&method.api_name);
     let (params, output) = api::parts(method, error);
-    let convention = (method.api_name.starts_with("into_") || method.api_name.starts_with("from_"))
-        .then(|| quote! { #[allow(clippy::wrong_self_convention)] });
-    let request = if method.streaming.client_streams() {
-        quote! { collect(requests).await? }
-    } else if method.input == MessageRef::Unit {
-        quote! { () }
-    } else {
-        quote! { request }
+    let convention = api::convention_allow(method);
+    let request = match method.request_param() {
+        RequestParam::Stream => quote! { collect(requests).await? },
+        RequestParam::Unit => quote! { () },
+        RequestParam::Message => quote! { request },
     };
     let answer = quote! { self.#name.answer(ctx, #request) };
     let body = if method.streaming.server_streams() {

@@ -7,7 +7,7 @@ use quote::quote;
 
 use super::item;
 use crate::emit::rust::{doc, ident, message_type};
-use crate::model::{MessageRef, Method, Model, Service};
+use crate::model::{Method, Model, RequestParam, Service};
 
 pub fn emit(model: &Model) -> TokenStream {
     let methods = || model.services.iter().flat_map(|s| &s.methods);
@@ -103,10 +103,10 @@ fn method(method: &Method, error: &Ident) -> TokenStream {
     } else {
         quote! { #input }
     };
-    let argument = match (method.streaming.client_streams(), &method.input) {
-        (true, _) => quote! { , generated::requests(request.into_inner()) },
-        (false, MessageRef::Unit) => quote! {},
-        (false, _) => quote! { , request.into_inner() },
+    let argument = match method.request_param() {
+        RequestParam::Stream => quote! { , generated::requests(request.into_inner()) },
+        RequestParam::Unit => quote! {},
+        RequestParam::Message => quote! { , request.into_inner() },
     };
     let call = quote! {
         let ctx = CallContext::from_request(&request);

@@ -5,9 +5,10 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{api, item};
+use super::api;
+use super::item;
 use crate::emit::rust::{doc, ident};
-use crate::model::{MessageRef, Method, Model, Service};
+use crate::model::{Method, Model, RequestParam, Service};
 
 /// `InProcessCalculatorClient` for the trait `CalculatorClient`.
 fn in_process_name(service: &Service) -> Ident {
@@ -113,14 +114,11 @@ fn in_process_wrapper(service: &Service, error: &Ident) -> TokenStream {
 fn forward(method: &Method, error: &Ident) -> TokenStream {
     let name = ident(&method.api_name);
     let (params, output) = api::parts(method, error);
-    let convention = (method.api_name.starts_with("into_") || method.api_name.starts_with("from_"))
-        .then(|| quote! { #[allow(clippy::wrong_self_convention)] });
-    let argument = if method.streaming.client_streams() {
-        quote! { , requests }
-    } else if method.input == MessageRef::Unit {
-        quote! {}
-    } else {
-        quote! { , request }
+    let convention = api::convention_allow(method);
+    let argument = match method.request_param() {
+        RequestParam::Stream => quote! { , requests },
+        RequestParam::Unit => quote! {},
+        RequestParam::Message => quote! { , request },
     };
     quote! {
         #convention
