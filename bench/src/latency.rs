@@ -1,5 +1,6 @@
 //! Latency figures of the round-trip benchmarks: nearest-rank percentiles, the mean, a
-//! duration printed at the scale it was measured at, and the `--calls` count of a round.
+//! duration printed at the scale it was measured at, and counts from the command line
+//! (`--calls`, `--rounds`).
 
 use std::time::Duration;
 
@@ -24,10 +25,18 @@ pub fn show(duration: Duration) -> String {
 
 /// `--calls N` from the command line, else `default`: how many timed calls a round makes.
 pub fn calls_from_args(default: usize) -> usize {
+    count_from_args("--calls", default)
+}
+
+/// `flag N` from the command line, else `default`.
+pub fn count_from_args(flag: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
     args.iter()
-        .position(|arg| arg == "--calls")
+        .position(|arg| arg == flag)
         .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
+        .map(|n| {
+            n.parse()
+                .unwrap_or_else(|_| panic!("{flag} takes a number, not {n:?}"))
+        })
         .unwrap_or(default)
 }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
+use modgen_bench::latency::{self, percentile};
 use modgen_runtime::client::ServiceChannels;
 use modgen_runtime::testing::{LoopbackServer, serve_loopback};
 use routeguide_sdk::proto::routeguide::route_guide_server::{RouteGuide, RouteGuideServer};
@@ -55,7 +56,7 @@ const PING_PONGS: usize = 300;
 
 #[tokio::main]
 async fn main() {
-    let rounds = rounds_from_args();
+    let rounds = latency::count_from_args("--rounds", 100);
     let generated_server = serve_loopback(routeguide_sdk::server::routes(Arc::new(Work)))
         .await
         .expect("serve the generated adapter");
@@ -360,10 +361,15 @@ struct HandWork {
 }
 
 impl HandWork {
-    fn respond<T, U>(&self, request: &tonic::Request<T>, message: U) -> tonic::Response<U> {
+    /// `message`, with the id from the request's `received` metadata when echoing.
+    fn respond<U>(
+        &self,
+        received: &tonic::metadata::MetadataMap,
+        message: U,
+    ) -> tonic::Response<U> {
         let mut response = tonic::Response::new(message);
         if self.echo_request_id
-            && let Some(id) = request.metadata().get(REQUEST_ID)
+            && let Some(id) = received.get(REQUEST_ID)
         {
             response.metadata_mut().insert(REQUEST_ID, id.clone());
         }
@@ -378,7 +384,7 @@ impl RouteGuide for HandWork {
         request: tonic::Request<Point>,
     ) -> Result<tonic::Response<Feature>, Status> {
         let feature = feature(*request.get_ref());
-        Ok(self.respond(&request, feature))
+        Ok(self.respond(request.metadata(), feature))
     }
 
     type ListFeaturesStream = StatusStream<Feature>;
@@ -389,30 +395,24 @@ impl RouteGuide for HandWork {
     ) -> Result<tonic::Response<Self::ListFeaturesStream>, Status> {
         let features = features(request.get_ref()).map(Ok);
         let stream: Self::ListFeaturesStream = Box::pin(futures_util::stream::iter(features));
-        Ok(self.respond(&request, stream))
+        Ok(self.respond(request.metadata(), stream))
     }
 
     async fn record_route(
         &self,
         request: tonic::Request<tonic::Streaming<Point>>,
     ) -> Result<tonic::Response<RouteSummary>, Status> {
-        let id = request.metadata().get(REQUEST_ID).cloned();
-        let mut points = request.into_inner();
+        let (received, _, mut points) = request.into_parts();
         let mut point_count = 0;
         while let Some(point) = points.next().await {
             point?;
             point_count += 1;
         }
-        let mut response = tonic::Response::new(RouteSummary {
+        let summary = RouteSummary {
             point_count,
             ..RouteSummary::default()
-        });
-        if self.echo_request_id
-            && let Some(id) = id
-        {
-            response.metadata_mut().insert(REQUEST_ID, id);
-        }
-        Ok(response)
+        };
+        Ok(self.respond(&received, summary))
     }
 
     type RouteChatStream = StatusStream<RouteNote>;
@@ -421,7 +421,7 @@ impl RouteGuide for HandWork {
         &self,
         request: tonic::Request<tonic::Streaming<RouteNote>>,
     ) -> Result<tonic::Response<Self::RouteChatStream>, Status> {
-        let echo = self.respond(&request, ());
+        let echo = self.respond(request.metadata(), ());
         let notes: Self::RouteChatStream = Box::pin(request.into_inner());
         let (metadata, (), extensions) = echo.into_parts();
         Ok(tonic::Response::from_parts(metadata, notes, extensions))
@@ -833,15 +833,10 @@ fn profile_from_args() -> Option<(usize, ProfileKind, usize)> {
             panic!("--profile {pair} takes unary, server-stream or client-stream, not {other:?}")
         }
     };
-    let calls = args
-        .iter()
-        .position(|arg| arg == "--calls")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--calls takes a number"))
-        .unwrap_or(match kind {
-            ProfileKind::Unary => 20_000,
-            _ => 40,
-        });
+    let calls = latency::calls_from_args(match kind {
+        ProfileKind::Unary => 20_000,
+        _ => 40,
+    });
     Some((pair, kind, calls))
 }
 
@@ -877,20 +872,6 @@ async fn profile(client: &Client, name: &str, kind: ProfileKind, calls: usize) {
         "{name}, {kind:?}: {calls} calls in {took:.2?}, {:.1} µs per call",
         took.as_secs_f64() * 1e6 / calls as f64
     );
-}
-
-fn rounds_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|arg| arg == "--rounds")
-        .and_then(|i| args.get(i + 1))
-        .map(|n| n.parse().expect("--rounds takes a number"))
-        .unwrap_or(100)
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index]
 }
 
 fn quartiles(mut values: Vec<f64>) -> (f64, f64, f64) {

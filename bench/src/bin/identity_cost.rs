@@ -16,6 +16,7 @@ use calculator::Calculator;
 use calculator::generated::CalculatorConfig;
 use calculator::generated::oop::routes;
 use calculator_sdk::proto::oop::calculator::v1::{AddRequest, AddResponse};
+use modgen_bench::latency::{mean, percentile, show};
 use modgen_runtime::identity::{AccessPolicy, CREDENTIAL_HEADER, CallGuard, Issuer, TrustedKeys};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -151,20 +152,4 @@ async fn time_calls(
         assert_eq!(reply.into_inner().sum, a + 1);
     }
     times
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
-}
-
-fn mean(times: &[Duration]) -> Duration {
-    times.iter().sum::<Duration>() / times.len() as u32
-}
-
-fn show(duration: Duration) -> String {
-    if duration < Duration::from_micros(10) {
-        format!("{} ns", duration.as_nanos())
-    } else {
-        format!("{:.1} µs", duration.as_secs_f64() * 1e6)
-    }
 }

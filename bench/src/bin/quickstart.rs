@@ -109,7 +109,7 @@ fn run_until_resolvable(
             .next()
             .expect("`run` ended before its directory listened")
             .expect("read `run` output");
-        if let Some(endpoint) = line.strip_prefix("modgen-host: directory listening on ") {
+        if let Some(endpoint) = modgen_runtime::host::announced_directory(&line) {
             break endpoint.to_owned();
         }
     };
