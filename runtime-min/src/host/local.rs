@@ -32,7 +32,7 @@ use crate::directory::DirectoryClient;
 use crate::heartbeat::spawn_heartbeat;
 use crate::hub::ClientHub;
 use crate::lifecycle::BoxError;
-use crate::oop::listen::Listener;
+use crate::oop::listen::{Listener, OnAbandon};
 use crate::oop::tls::ServingTls;
 use crate::oop::{
     ConfigLayer, ListenOn, ModuleConfig, ModuleHandle, ModuleSpec, Routes, load_config,
@@ -174,7 +174,11 @@ impl LocalSupervisor {
             .layer(self.identity.guard.clone())
             .add_routes(routes);
         // The socket file (on the `unix` transport) goes when this task ends.
-        let mut server = listener.serve(router, drain.clone().cancelled_owned());
+        let mut server = listener.serve(
+            router,
+            drain.clone().cancelled_owned(),
+            OnAbandon::CutConnections,
+        );
         let registration = spec.registration(&instance_id, &endpoint);
         if let Err(status) = directory.register(&registration).await {
             drain.cancel();

@@ -106,13 +106,18 @@ impl Listener {
     }
 
     /// Serves `router` (built on [`Self::server`]) until `shutdown` resolves, then drains;
-    /// the socket file (if any) goes when the task ends.
+    /// the socket file (if any) goes when the task ends. `on_abandon` says what giving
+    /// the server up ([`Serving::abandon`]) does to the connections it accepted.
     pub(crate) fn serve(
         self,
         router: GuardedRouter,
         shutdown: impl Future<Output = ()> + Send + 'static,
+        on_abandon: OnAbandon,
     ) -> Serving {
-        let cut = CancellationToken::new();
+        let cut = match on_abandon {
+            OnAbandon::LeaveConnections => None,
+            OnAbandon::CutConnections => Some(CancellationToken::new()),
+        };
         let task = match self {
             Self::Tcp { incoming, .. } => tokio::spawn(
                 router.serve_with_incoming_shutdown(incoming.map(severable(&cut)), shutdown),
@@ -132,27 +137,40 @@ impl Listener {
     }
 }
 
-/// Wraps each accepted connection so that `cut` can sever it.
+/// What giving a server up does to the connections it accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnAbandon {
+    /// Left to their tasks: a module process exits right after, taking them along.
+    LeaveConnections,
+    /// Cut, ending the calls on them: a host's local module, whose process stays.
+    CutConnections,
+}
+
+/// Wraps each accepted connection so that `cut`, if any, can sever it.
 fn severable<IO>(
-    cut: &CancellationToken,
+    cut: &Option<CancellationToken>,
 ) -> impl FnMut(std::io::Result<IO>) -> std::io::Result<Severable<IO>> + use<IO> {
     let cut = cut.clone();
-    move |accepted| accepted.map(|io| Severable::new(io, &cut))
+    move |accepted| accepted.map(|io| Severable::new(io, cut.as_ref()))
 }
 
 /// A server being served: awaiting it waits for it to end (to stop by itself, fail, or
 /// finish draining after its shutdown signal).
 pub(crate) struct Serving {
     task: JoinHandle<Result<(), tonic::transport::Error>>,
-    /// Cuts every connection the server accepted (`severable`).
-    cut: CancellationToken,
+    /// Cuts every connection the server accepted, when it serves with
+    /// [`OnAbandon::CutConnections`].
+    cut: Option<CancellationToken>,
 }
 
 impl Serving {
-    /// Gives the server up: stops it and cuts its connections, ending the calls still on
-    /// them; its socket file goes with it. Returns once the server's task is gone.
+    /// Gives the server up: stops it and, with [`OnAbandon::CutConnections`], cuts its
+    /// connections, ending the calls still on them; its socket file goes with it. Returns
+    /// once the server's task is gone.
     pub(crate) async fn abandon(self) {
-        self.cut.cancel();
+        if let Some(cut) = &self.cut {
+            cut.cancel();
+        }
         self.task.abort();
         let _ = self.task.await;
     }

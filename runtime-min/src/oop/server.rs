@@ -14,7 +14,7 @@ use crate::heartbeat::spawn_heartbeat;
 use crate::identity::CallGuard;
 use crate::lifecycle::{BoxError, Module, ReadySignal};
 
-use super::listen::Listener;
+use super::listen::{Listener, OnAbandon};
 use super::services::ModuleHealth;
 
 /// Bound on deregistering at shutdown: the directory answers from memory, and a module
@@ -58,9 +58,10 @@ impl Module for OopServer {
             .server()
             .layer(self.guard.clone())
             .add_routes(routes);
-        let mut server = listener.serve(router, async {
+        let stopped = async {
             let _ = stop_signal.await;
-        });
+        };
+        let mut server = listener.serve(router, stopped, OnAbandon::LeaveConnections);
 
         let heartbeat = match &self.announce {
             Some(announce) => {

@@ -15,35 +15,63 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tonic::transport::server::Connected;
 
-/// An accepted connection that fails every read and write once `cut` is cancelled. It
-/// waits on the token while it waits for the peer, so a connection idle or busy with a
-/// slow handler is woken and closed too.
+/// An accepted connection that, when it has a cut, fails every read and write once the
+/// cut is cancelled. It waits on the cut while it waits for the peer, so a connection
+/// idle or busy with a slow handler is woken and closed too. Without a cut it passes
+/// everything through.
 pub(crate) struct Severable<IO> {
     io: IO,
-    cut: CancellationToken,
+    cut: Option<Cut>,
+}
+
+struct Cut {
+    /// A child of the server's cut, so that connections do not contend for one lock.
+    token: CancellationToken,
     /// Boxed: the owned wait is `!Unpin`, and a connection allocates once.
     severed: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl<IO> Severable<IO> {
-    pub(crate) fn new(io: IO, cut: &CancellationToken) -> Self {
-        Self {
-            io,
-            cut: cut.clone(),
-            severed: Box::pin(cut.clone().cancelled_owned()),
-        }
+    pub(crate) fn new(io: IO, cut: Option<&CancellationToken>) -> Self {
+        let cut = cut.map(|cut| {
+            let token = cut.child_token();
+            Cut {
+                severed: Box::pin(token.clone().cancelled_owned()),
+                token,
+            }
+        });
+        Self { io, cut }
     }
+}
 
-    /// `Err` once cut; registers the task's waker with the token otherwise.
-    fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
-        if self.cut.is_cancelled() || self.severed.as_mut().poll(cx).is_ready() {
-            return Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "the server was stopped with this connection still open",
-            ));
+impl<IO: Unpin> Severable<IO> {
+    /// `op` on the connection, unless it is cut. The wait on the cut is polled only when
+    /// `op` has to wait too, so traffic that flows pays one check per poll.
+    fn poll_io<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(Pin<&mut IO>, &mut Context<'_>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let Some(cut) = self.cut.as_mut() else {
+            return op(Pin::new(&mut self.io), cx);
+        };
+        if cut.token.is_cancelled() {
+            return Poll::Ready(Err(severed()));
         }
-        Ok(())
+        match op(Pin::new(&mut self.io), cx) {
+            Poll::Pending if cut.severed.as_mut().poll(cx).is_ready() => {
+                Poll::Ready(Err(severed()))
+            }
+            other => other,
+        }
     }
+}
+
+fn severed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "the server was stopped with this connection still open",
+    )
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Severable<IO> {
@@ -52,9 +80,7 @@ impl<IO: AsyncRead + Unpin> AsyncRead for Severable<IO> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check(cx)?;
-        Pin::new(&mut this.io).poll_read(cx, buf)
+        self.get_mut().poll_io(cx, |io, cx| io.poll_read(cx, buf))
     }
 }
 
@@ -64,9 +90,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Severable<IO> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check(cx)?;
-        Pin::new(&mut this.io).poll_write(cx, buf)
+        self.get_mut().poll_io(cx, |io, cx| io.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -74,9 +98,8 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Severable<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check(cx)?;
-        Pin::new(&mut this.io).poll_write_vectored(cx, bufs)
+        self.get_mut()
+            .poll_io(cx, |io, cx| io.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -84,9 +107,7 @@ impl<IO: AsyncWrite + Unpin> AsyncWrite for Severable<IO> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check(cx)?;
-        Pin::new(&mut this.io).poll_flush(cx)
+        self.get_mut().poll_io(cx, |io, cx| io.poll_flush(cx))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -118,7 +139,7 @@ mod tests {
     async fn passes_bytes_through_until_cut() {
         let (near, mut far) = duplex(64);
         let cut = CancellationToken::new();
-        let mut severable = Severable::new(near, &cut);
+        let mut severable = Severable::new(near, Some(&cut));
         severable.write_all(b"ping").await.unwrap();
         let mut got = [0; 4];
         far.read_exact(&mut got).await.unwrap();
@@ -127,6 +148,16 @@ mod tests {
         cut.cancel();
         let error = severable.write_all(b"more").await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::ConnectionAborted);
+    }
+
+    #[tokio::test]
+    async fn without_a_cut_it_passes_everything_through() {
+        let (near, mut far) = duplex(64);
+        let mut kept = Severable::new(near, None);
+        kept.write_all(b"ping").await.unwrap();
+        let mut got = [0; 4];
+        far.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"ping");
     }
 
     /// Records that it was woken.
@@ -142,7 +173,7 @@ mod tests {
     async fn a_read_waiting_for_the_peer_is_woken_and_fails_when_cut() {
         let (near, _far) = duplex(64);
         let cut = CancellationToken::new();
-        let mut severable = Severable::new(near, &cut);
+        let mut severable = Severable::new(near, Some(&cut));
         let mut byte = [0; 1];
         let mut read = std::pin::pin!(severable.read(&mut byte));
         let woken = Arc::new(Woken(AtomicBool::new(false)));
